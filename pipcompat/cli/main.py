@@ -1,0 +1,90 @@
+"""``pipcompat``'s entry point: top-level dispatch to the pip interface, ``venv`` and project commands."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from pipcompat import __version__
+from pipcompat.errors import ERROR, PipcompatError, UsageError
+
+USAGE = "usage: pipcompat <command> [options]"
+
+#: top-level command → ``module:function`` taking the rest of argv and returning an exit status.
+FRONT_DOORS: dict[str, str] = {
+    "pip": "pipcompat.cli.pip:main",
+    "venv": "pipcompat.cli.venv:main",
+}
+
+SUMMARIES: dict[str, str] = {
+    "pip": "Run a pip, pip-compile or pip-sync command (pipcompat pip install -r requirements.txt)",
+    "venv": "Create a virtual environment",
+}
+
+
+def _help() -> str:
+    lines = [USAGE, "", "Commands:"]
+    lines += [f"  {name:<10} {SUMMARIES[name]}" for name in FRONT_DOORS]
+    lines += [
+        "",
+        "Options:",
+        "  -h, --help     Show this help and exit",
+        "  -V, --version  Show pipcompat's version and exit",
+        "",
+        "Run 'pipcompat <command> --help' for a command's options.",
+    ]
+    return "\n".join(lines)
+
+
+def _load(target: str) -> Callable[[list[str]], int]:
+    import importlib
+
+    module_name, _, function = target.partition(":")
+    entry: Callable[[list[str]], int] = getattr(importlib.import_module(module_name), function)
+    return entry
+
+
+def dispatch(argv: Sequence[str]) -> int:
+    args = list(argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(_help())
+        return 0
+    if args[0] in ("-V", "--version"):
+        print(f"pipcompat {__version__}")
+        return 0
+    name, rest = args[0], args[1:]
+    if name.startswith("-"):
+        raise UsageError(f"unknown option {name!r}", hint="run 'pipcompat --help' for the list of options")
+    target = FRONT_DOORS.get(name)
+    if target is None:
+        close = difflib.get_close_matches(name, FRONT_DOORS, n=1)
+        raise UsageError(
+            f"unknown command {name!r}",
+            hint=f"did you mean '{close[0]}'?" if close else "run 'pipcompat --help' for the list of commands",
+        )
+    return _load(target)(rest)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run pipcompat with *argv* (default: ``sys.argv[1:]``) and return the exit status."""
+    from pipcompat.ui import render_error
+
+    try:
+        return dispatch(sys.argv[1:] if argv is None else argv)
+    except PipcompatError as exc:
+        render_error(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("error: operation cancelled by user\n")
+        return ERROR
+    except BrokenPipeError:
+        # The reader went away (``pipcompat pip freeze | head``): nothing more to say.
+        sys.stderr.close()
+        return ERROR
+
+
+def run() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(main())

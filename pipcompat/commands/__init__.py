@@ -1,0 +1,55 @@
+"""User commands: one module per command, looked up lazily so start-up imports only what runs.
+
+Every command module exposes ``run(settings, ctx) -> int`` and ``IMPLEMENTED_OPTIONS``, the option
+destinations whose behaviour it honours. An option spelled on the command line that the command does not
+honour yet is refused with one line naming it (exit 2), never silently ignored.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipcompat.errors import NotImplementedOptionError, PipcompatError
+from pipcompat.settings import CommandSettings
+from pipcompat.ui import Printer
+
+#: Options every command honours because the command line itself handles them.
+ALWAYS_IMPLEMENTED = frozenset({"help", "show_settings", "isolated", "no_input", "no_color", "verbose", "quiet"})
+
+#: ``"pip install"`` → the module that runs it. Commands not listed here are parsed but not available yet.
+COMMAND_MODULES: dict[str, str] = {}
+
+
+@dataclass
+class Context:
+    """The side effects a command may use, passed in so tests can supply their own."""
+
+    printer: Printer = field(default_factory=Printer)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    cwd: Path = field(default_factory=Path.cwd)
+
+
+def is_available(command: str) -> bool:
+    return command in COMMAND_MODULES
+
+
+def run_command(settings: CommandSettings, ctx: Context) -> int:
+    """Run the command *settings* describe, refusing options it does not honour yet."""
+    module_name = COMMAND_MODULES.get(settings.command)
+    if module_name is None:
+        raise PipcompatError(
+            f"'pipcompat {settings.command}' is not available yet",
+            hint=f"run '{settings.command}' with the original tool for now",
+            exit_code=2,
+        )
+    module = importlib.import_module(module_name)
+    implemented = ALWAYS_IMPLEMENTED | frozenset(getattr(module, "IMPLEMENTED_OPTIONS", frozenset()))
+    for dest, opt in settings.given.items():
+        if dest not in implemented:
+            raise NotImplementedOptionError(f"option {opt}", command=settings.command)
+    status: int = module.run(settings, ctx)
+    return status

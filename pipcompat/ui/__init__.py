@@ -1,0 +1,76 @@
+"""Everything a user sees: output levels, colour only on a terminal, and how errors print.
+
+Data goes to stdout; messages, warnings and errors go to stderr. ``NO_COLOR`` and ``-q`` are respected.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from pipcompat.errors import PipcompatError
+
+
+def _wants_colour(stream: TextIO, environ: dict[str, str] | os._Environ[str]) -> bool:
+    if "NO_COLOR" in environ:
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+@dataclass
+class Printer:
+    """Writes messages at a verbosity level: ``-q`` lowers it, ``-v`` raises it (0 is the default)."""
+
+    verbosity: int = 0
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    colour: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.colour is None:
+            self.colour = _wants_colour(self.err, os.environ)
+
+    def data(self, text: str) -> None:
+        """Print the command's result (always shown, even with ``-q``)."""
+        self.out.write(text if text.endswith("\n") else text + "\n")
+
+    def info(self, text: str) -> None:
+        if self.verbosity >= 0:
+            self._message(text)
+
+    def detail(self, text: str) -> None:
+        if self.verbosity >= 1:
+            self._message(text)
+
+    def warning(self, text: str) -> None:
+        if self.verbosity >= -1:
+            self._message(self._style("warning", "33") + f": {text}")
+
+    def error(self, error: PipcompatError) -> None:
+        render_error(error, self.err, colour=bool(self.colour))
+
+    def _message(self, text: str) -> None:
+        self.err.write(text if text.endswith("\n") else text + "\n")
+
+    def _style(self, text: str, code: str) -> str:
+        return f"\033[1;{code}m{text}\033[0m" if self.colour else text
+
+
+def render_error(error: PipcompatError, stream: TextIO | None = None, *, colour: bool | None = None) -> None:
+    """Print *error* as one ``error:`` line, an optional usage block and an optional ``hint:`` line."""
+    stream = stream if stream is not None else sys.stderr
+    if colour is None:
+        colour = _wants_colour(stream, os.environ)
+    label = "\033[1;31merror\033[0m" if colour else "error"
+    usage = getattr(error, "usage", "")
+    if usage:
+        stream.write(usage.rstrip() + "\n\n")
+    stream.write(f"{label}: {error.message}\n")
+    if error.hint:
+        hint_label = "\033[1;36mhint\033[0m" if colour else "hint"
+        stream.write(f"  {hint_label}: {error.hint}\n")
