@@ -19,10 +19,12 @@ from __future__ import annotations
 import optparse
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from pipcompat.errors import ConfigurationError, UsageError
+from pipcompat.models import ConfigValue
+
+__all__ = ["ConfigValue", "Option", "OptionParser", "ParseError", "strtobool", "values_dict"]
 
 DEFAULT_ORIGIN = "default"
 COMMAND_LINE_ORIGIN = "command line"
@@ -34,17 +36,6 @@ class ParseError(UsageError):
     def __init__(self, message: str, *, usage: str = "", hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.usage = usage
-
-
-@dataclass(frozen=True)
-class ConfigValue:
-    """One raw configuration value, already ordered by precedence by whoever loaded it."""
-
-    key: str
-    """The long option name without dashes, normalised: ``index-url``."""
-    value: str
-    origin: str
-    """Where it came from, for people: ``/etc/pip.conf [global]`` or ``PIP_INDEX_URL``."""
 
 
 def strtobool(value: str) -> bool:
