@@ -21,7 +21,9 @@ from pipcompat.ui import Printer
 ALWAYS_IMPLEMENTED = frozenset({"help", "show_settings", "isolated", "no_input", "no_color", "verbose", "quiet"})
 
 #: ``"pip install"`` → the module that runs it. Commands not listed here are parsed but not available yet.
-COMMAND_MODULES: dict[str, str] = {}
+COMMAND_MODULES: dict[str, str] = {
+    "pip hash": "pipcompat.commands.pip_hash",
+}
 
 
 @dataclass
