@@ -1,0 +1,1 @@
+"""pipcompat's test suite (a package so that ``tests.support`` is importable)."""
