@@ -1,0 +1,3 @@
+from setuptools import setup
+
+setup(name="beta", version="2.0")
