@@ -23,6 +23,7 @@ ALWAYS_IMPLEMENTED = frozenset({"help", "show_settings", "isolated", "no_input",
 #: ``"pip install"`` → the module that runs it. Commands not listed here are parsed but not available yet.
 COMMAND_MODULES: dict[str, str] = {
     "pip hash": "pipcompat.commands.pip_hash",
+    "pip config": "pipcompat.commands.pip_config",
 }
 
 
