@@ -39,8 +39,11 @@ class ParseError(UsageError):
 
 
 def strtobool(value: str) -> bool:
-    """pip's boolean spelling for configuration values (``yes/no``, ``true/false``, ``on/off``, ``1/0``)."""
-    lowered = value.strip().lower()
+    """pip's boolean spelling for configuration values (``yes/no``, ``true/false``, ``on/off``, ``1/0``).
+
+    Like pip, surrounding spaces are not forgiven: ``PIP_NO_DEPS=" yes"`` is an error.
+    """
+    lowered = value.lower()
     if lowered in ("y", "yes", "t", "true", "on", "1"):
         return True
     if lowered in ("n", "no", "f", "false", "off", "0"):
@@ -52,6 +55,13 @@ def _check_path(option: optparse.Option, opt: str, value: str) -> str:
     return os.path.expanduser(value)
 
 
+def _check_package_name(option: optparse.Option, opt: str, value: str) -> str:
+    # pip stores these canonicalised (``--exclude Foo_Bar`` → ``foo-bar``); imported late for start-up.
+    from packaging.utils import canonicalize_name
+
+    return str(canonicalize_name(value))
+
+
 class Option(optparse.Option):
     """An optparse option with pip's extra value types and origin tracking.
 
@@ -59,15 +69,19 @@ class Option(optparse.Option):
 
     ``origin_dest``
         the destination whose origin a callback option records (defaults to ``dest``).
+    ``allow_prefix``
+        ``False`` for options that must be spelled in full: pipcompat's own additions, so that a prefix
+        pip resolves (``--s`` → ``--src``) or rejects stays exactly as it is in pip.
     """
 
     TYPES = (*optparse.Option.TYPES, "path", "package_name")
     TYPE_CHECKER = dict(optparse.Option.TYPE_CHECKER)
     TYPE_CHECKER["path"] = _check_path
-    TYPE_CHECKER["package_name"] = lambda option, opt, value: value  # normalised by consumers
-    ATTRS = [*optparse.Option.ATTRS, "origin_dest"]
+    TYPE_CHECKER["package_name"] = _check_package_name
+    ATTRS = [*optparse.Option.ATTRS, "origin_dest", "allow_prefix"]
 
     origin_dest: str | None
+    allow_prefix: bool | None
 
     def process(self, opt: str, value: Any, values: Any, parser: Any) -> int:
         if isinstance(parser, OptionParser) and parser.parsing_command_line:
@@ -108,11 +122,21 @@ class OptionParser(optparse.OptionParser):
 
     # -- prefixes ----------------------------------------------------------------------------------
     def _match_long_opt(self, opt: str) -> str:
-        if self.allow_abbrev:
-            return super()._match_long_opt(opt)
         if opt in self._long_opt:
             return opt
-        raise optparse.BadOptionError(opt)
+        if not self.allow_abbrev:
+            raise optparse.BadOptionError(opt)
+        # optparse's own matching (same messages), minus the options that must be spelled in full.
+        possibilities = sorted(
+            name
+            for name, option in self._long_opt.items()
+            if name.startswith(opt) and getattr(option, "allow_prefix", None) is not False
+        )
+        if len(possibilities) == 1:
+            return possibilities[0]
+        if not possibilities:
+            raise optparse.BadOptionError(opt)
+        raise optparse.AmbiguousOptionError(opt, possibilities)
 
     # -- all options --------------------------------------------------------------------------------
     @property
@@ -129,6 +153,9 @@ class OptionParser(optparse.OptionParser):
         self.values = optparse.Values(defaults)
         callback_dests: set[str] = set()
         for item in self.config:
+            if not item.value:
+                # pip drops empty values from every source (``PIP_INDEX_URL=`` changes nothing).
+                continue
             option = self.get_option("--" + item.key)
             if option is None or option.dest is None:
                 # pip ignores keys that this command has no option for (e.g. install-only keys in [global]).
@@ -187,7 +214,12 @@ class OptionParser(optparse.OptionParser):
             converted = self._checked(option, opt_str, raw, item) if option.type else raw
             assert option.callback is not None
             option.callback(
-                option, opt_str, converted, self, *(option.callback_args or ()), **(option.callback_kwargs or {})
+                option,
+                opt_str,
+                converted,
+                self,
+                *(option.callback_args or ()),
+                **(option.callback_kwargs or {}),
             )
             return None
         return self._checked(option, key, raw, item)
@@ -204,7 +236,7 @@ class OptionParser(optparse.OptionParser):
             ) from None
 
     # -- parsing -----------------------------------------------------------------------------------------
-    def parse_args(  # type: ignore[override]
+    def parse_args(
         self, args: Sequence[str] | None = None, values: optparse.Values | None = None
     ) -> tuple[optparse.Values, list[str]]:
         self.given = {}
