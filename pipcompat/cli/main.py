@@ -62,7 +62,9 @@ def dispatch(argv: Sequence[str]) -> int:
         close = difflib.get_close_matches(name, FRONT_DOORS, n=1)
         raise UsageError(
             f"unknown command {name!r}",
-            hint=f"did you mean '{close[0]}'?" if close else "run 'pipcompat --help' for the list of commands",
+            hint=f"did you mean '{close[0]}'?"
+            if close
+            else "run 'pipcompat --help' for the list of commands",
         )
     return _load(target)(rest)
 

@@ -18,7 +18,9 @@ from pipcompat.settings import CommandSettings
 from pipcompat.ui import Printer
 
 #: Options every command honours because the command line itself handles them.
-ALWAYS_IMPLEMENTED = frozenset({"help", "show_settings", "isolated", "no_input", "no_color", "verbose", "quiet"})
+ALWAYS_IMPLEMENTED = frozenset(
+    {"help", "show_settings", "isolated_mode", "no_input", "no_color", "verbose", "quiet"}
+)
 
 #: ``"pip install"`` → the module that runs it. Commands not listed here are parsed but not available yet.
 COMMAND_MODULES: dict[str, str] = {
