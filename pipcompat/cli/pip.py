@@ -174,20 +174,6 @@ def parse_command_line(
     )
 
 
-def render_settings_text(settings: CommandSettings) -> str:
-    """``--show-settings`` output: the settings module's rendering, else one line per value."""
-    from pipcompat import settings as settings_module
-
-    render: Callable[[CommandSettings], str] | None = getattr(settings_module, "render_settings", None)
-    if render is not None:
-        return render(settings)
-    lines = [f"command = {settings.command}", f"args = {list(settings.args)!r}"]
-    for dest in sorted(settings.values):
-        origin = settings.origins.get(dest, "default")
-        lines.append(f"{dest} = {settings.values[dest]!r}  ({origin})")
-    return "\n".join(lines)
-
-
 def _help_command(settings: CommandSettings, *, environ: Mapping[str, str], cwd: Path) -> int:
     """``pip help <command>``: the command's help; nothing at all without a command name (as pip)."""
     if not settings.args:
@@ -228,18 +214,9 @@ def main(argv: list[str]) -> int:
         return _run_delegated(parsed)
 
     settings = parsed
-    if settings.get("show_settings"):
-        text = render_settings_text(settings)
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return SUCCESS
-    if settings.command == "pip help":
+    if settings.command == "pip help" and not settings.get("show_settings"):
         return _help_command(settings, environ=environ, cwd=cwd)
 
-    from pipcompat.commands import Context, run_command
-    from pipcompat.ui import Printer
+    from pipcompat.commands import execute
 
-    verbosity = int(settings.get("verbose", 0)) - int(settings.get("quiet", 0))
-    if settings.get("debug_mode"):
-        verbosity = 2
-    printer = Printer(verbosity=verbosity, colour=False if settings.get("no_color") else None)
-    return run_command(settings, Context(printer=printer, environ=dict(environ), cwd=cwd))
+    return execute(settings, environ=environ, cwd=cwd)

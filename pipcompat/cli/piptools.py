@@ -204,21 +204,6 @@ def _validate_config_value(name: str, value: object, cwd: Path, command: str) ->
             ) from None
 
 
-def format_settings(settings: CommandSettings) -> str:
-    """The settings as text: pipcompat's common rendering if there is one, else ``dest = value  (origin)``."""
-    from pipcompat import settings as settings_module
-
-    render = getattr(settings_module, "render_settings", None)
-    if callable(render):
-        return str(render(settings))
-    width = max((len(dest) for dest in settings.values), default=0)
-    lines = [
-        f"{dest.ljust(width)} = {value!r}  ({settings.origins.get(dest, DEFAULT_ORIGIN)})"
-        for dest, value in settings.values.items()
-    ]
-    return "\n".join(lines)
-
-
 def run(command: str, argv: Sequence[str]) -> int:
     """Parse and run; errors are raised as :class:`PipcompatError` for the caller to render."""
     parsed = parse(command, argv)
@@ -227,16 +212,9 @@ def run(command: str, argv: Sequence[str]) -> int:
         return 0
     settings = parsed.settings
     assert settings is not None
-    if settings.get("show_settings"):
-        text = format_settings(settings)
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return 0
+    from pipcompat.commands import execute
 
-    from pipcompat.commands import Context, run_command
-    from pipcompat.ui import Printer
-
-    verbosity = int(settings.get("verbose", 0)) - int(settings.get("quiet", 0))
-    return run_command(settings, Context(printer=Printer(verbosity=verbosity)))
+    return execute(settings, environ=os.environ, cwd=Path.cwd())
 
 
 def main(command: str, argv: list[str]) -> int:

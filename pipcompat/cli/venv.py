@@ -367,19 +367,6 @@ def parse(
     return ParsedVenv(settings=settings)
 
 
-def _format_settings(settings: CommandSettings) -> str:
-    from pipcompat import settings as settings_module
-
-    render = getattr(settings_module, "render_settings", None)
-    if callable(render):
-        return str(render(settings))
-    width = max((len(dest) for dest in settings.values), default=0)
-    return "\n".join(
-        f"{dest.ljust(width)} = {value!r}  ({settings.origins.get(dest, DEFAULT_ORIGIN)})"
-        for dest, value in settings.values.items()
-    )
-
-
 def run(argv: Sequence[str]) -> int:
     """Parse and run ``pipcompat venv``; errors are raised for the caller to render."""
     parsed = parse(argv)
@@ -388,16 +375,9 @@ def run(argv: Sequence[str]) -> int:
         return 0
     settings = parsed.settings
     assert settings is not None
-    if settings.get("show_settings"):
-        text = _format_settings(settings)
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return 0
+    from pipcompat.commands import execute
 
-    from pipcompat.commands import Context, run_command
-    from pipcompat.ui import Printer
-
-    verbosity = int(settings.get("verbose", 0)) - int(settings.get("quiet", 0))
-    return run_command(settings, Context(printer=Printer(verbosity=verbosity)))
+    return execute(settings, environ=os.environ, cwd=Path.cwd())
 
 
 def main(argv: list[str]) -> int:

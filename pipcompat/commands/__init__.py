@@ -58,3 +58,17 @@ def run_command(settings: CommandSettings, ctx: Context) -> int:
             raise NotImplementedOptionError(f"option {opt}", command=settings.command)
     status: int = module.run(settings, ctx)
     return status
+
+
+def execute(settings: CommandSettings, *, environ: Mapping[str, str], cwd: Path) -> int:
+    """Run a parsed command line: ``--show-settings`` shows, anything else runs its command module."""
+    verbosity = int(settings.get("verbose") or 0) - int(settings.get("quiet") or 0)
+    if settings.get("debug_mode"):
+        verbosity = max(verbosity, 2)
+    printer = Printer(verbosity=verbosity, colour=False if settings.get("no_color") else None)
+    ctx = Context(printer=printer, environ=dict(environ), cwd=cwd)
+    if settings.get("show_settings"):
+        from pipcompat.commands import show_settings
+
+        return show_settings.run(settings, ctx)
+    return run_command(settings, ctx)
