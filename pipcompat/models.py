@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 
 
@@ -25,3 +26,32 @@ class ConfigValue:
     value: str
     origin: str
     """Where it came from, for people: ``/etc/pip.conf [global]`` or ``PIP_INDEX_URL``."""
+
+
+def allowed_formats(name: str, *, only_binary: Set[str], no_binary: Set[str]) -> frozenset[str]:
+    """pip's format control: which of ``binary`` and ``source`` may be used for canonical *name*.
+
+    A named project beats ``:all:``, and ``--only-binary`` beats ``--no-binary`` for the same entry.
+    """
+    if name in only_binary:
+        return frozenset({"binary"})
+    if name in no_binary:
+        return frozenset({"source"})
+    if ":all:" in only_binary:
+        return frozenset({"binary"})
+    if ":all:" in no_binary:
+        return frozenset({"source"})
+    return frozenset({"binary", "source"})
+
+
+def allows_prereleases(name: str, *, all_releases: Set[str], only_final: Set[str]) -> bool | None:
+    """``--all-releases`` / ``--only-final`` for canonical *name*: True or False if they decide, else None."""
+    if name in all_releases:
+        return True
+    if name in only_final:
+        return False
+    if ":all:" in all_releases:
+        return True
+    if ":all:" in only_final:
+        return False
+    return None

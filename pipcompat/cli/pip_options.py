@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from pipcompat.cli.parser import Option, OptionParser, strtobool
-from pipcompat.models import ConfigValue
+from pipcompat.models import ConfigValue, allowed_formats, allows_prereleases
 
 #: The pip release whose command line this module describes.
 PIP_VERSION = "26.3"
@@ -86,16 +86,7 @@ class FormatControl:
 
     def allowed_formats(self, canonical_name: str) -> frozenset[str]:
         """``{"binary", "source"}`` minus what the options forbid for *canonical_name* (names beat :all:)."""
-        formats = {"binary", "source"}
-        if canonical_name in self.only_binary:
-            formats.discard("source")
-        elif canonical_name in self.no_binary:
-            formats.discard("binary")
-        elif ":all:" in self.only_binary:
-            formats.discard("source")
-        elif ":all:" in self.no_binary:
-            formats.discard("binary")
-        return frozenset(formats)
+        return allowed_formats(canonical_name, only_binary=self.only_binary, no_binary=self.no_binary)
 
 
 @dataclass
@@ -112,15 +103,7 @@ class ReleaseControl:
 
     def allows_prereleases(self, canonical_name: str) -> bool | None:
         """``True``/``False`` when the options decide for *canonical_name*, ``None`` when they do not."""
-        if canonical_name in self.all_releases:
-            return True
-        if canonical_name in self.only_final:
-            return False
-        if ":all:" in self.all_releases:
-            return True
-        if ":all:" in self.only_final:
-            return False
-        return None
+        return allows_prereleases(canonical_name, all_releases=self.all_releases, only_final=self.only_final)
 
 
 class HelpRequested(Exception):
@@ -887,6 +870,16 @@ DEPENDENCY_GROUPS = opt(
 NO_CLEAN = opt(
     "--no-clean", dest="no_clean", action="store_true", default=False, help="Keep the build directories."
 )
+LIST_LOCAL_ATTRS: dict[str, Any] = {
+    "dest": "local",
+    "action": "store_true",
+    "default": False,
+    "help": "In a virtual environment with access to global packages, leave those out.",
+}
+LIST_LOCAL = opt("-l", "--local", **LIST_LOCAL_ATTRS)
+LIST_USER = opt(
+    "--user", dest="user", action="store_true", default=False, help="Only packages in the user site."
+)
 LIST_PATH = opt(
     "--path",
     dest="path",
@@ -1214,21 +1207,8 @@ COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
                         metavar="file",
                         help="Follow the order and comments of this requirements file. Repeatable.",
                     ),
-                    opt(
-                        "-l",
-                        "--local",
-                        dest="local",
-                        action="store_true",
-                        default=False,
-                        help="In a virtual environment with access to global packages, leave those out.",
-                    ),
-                    opt(
-                        "--user",
-                        dest="user",
-                        action="store_true",
-                        default=False,
-                        help="Only packages in the user site.",
-                    ),
+                    LIST_LOCAL,
+                    LIST_USER,
                     LIST_PATH,
                     opt(
                         "--all",
@@ -1252,20 +1232,8 @@ COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
                 %prog [options]""",
                 "Print a JSON report about the Python environment and what is installed in it.",
                 options=[
-                    opt(
-                        "--local",
-                        dest="local",
-                        action="store_true",
-                        default=False,
-                        help="In a virtual environment with access to global packages, leave those out.",
-                    ),
-                    opt(
-                        "--user",
-                        dest="user",
-                        action="store_true",
-                        default=False,
-                        help="Only packages in the user site.",
-                    ),
+                    opt("--local", **LIST_LOCAL_ATTRS),
+                    LIST_USER,
                     LIST_PATH,
                 ],
             ),
@@ -1300,21 +1268,8 @@ COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
                         default=False,
                         help="Only editable installs.",
                     ),
-                    opt(
-                        "-l",
-                        "--local",
-                        dest="local",
-                        action="store_true",
-                        default=False,
-                        help="In a virtual environment with access to global packages, leave those out.",
-                    ),
-                    opt(
-                        "--user",
-                        dest="user",
-                        action="store_true",
-                        default=False,
-                        help="Only packages in the user site.",
-                    ),
+                    LIST_LOCAL,
+                    LIST_USER,
                     LIST_PATH,
                     opt(
                         "--format",

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from packaging.utils import canonicalize_name
 
 from pipcompat.errors import RequirementsFileError
-from pipcompat.models import SourceLocation
+from pipcompat.models import SourceLocation, allowed_formats, allows_prereleases
 from pipcompat.requirements._forms import (
     VCS_SCHEMES,
     InvalidRequirementText,
@@ -186,29 +186,15 @@ class FileOptions:
 
     def allowed_formats(self, project: str) -> frozenset[str]:
         """Which of ``binary`` and ``source`` may be used for ``project`` (pip's format control)."""
-        name = canonicalize_name(project)
-        if name in self.only_binary:
-            return frozenset({"binary"})
-        if name in self.no_binary:
-            return frozenset({"source"})
-        if ":all:" in self.only_binary:
-            return frozenset({"binary"})
-        if ":all:" in self.no_binary:
-            return frozenset({"source"})
-        return frozenset({"binary", "source"})
+        return allowed_formats(
+            canonicalize_name(project), only_binary=self.only_binary, no_binary=self.no_binary
+        )
 
     def allows_prereleases(self, project: str) -> bool | None:
         """True/False when the options decide pre-releases for ``project``, None when they do not."""
-        name = canonicalize_name(project)
-        if name in self.all_releases:
-            return True
-        if name in self.only_final:
-            return False
-        if ":all:" in self.all_releases:
-            return True
-        if ":all:" in self.only_final:
-            return False
-        return None
+        return allows_prereleases(
+            canonicalize_name(project), all_releases=self.all_releases, only_final=self.only_final
+        )
 
 
 @dataclass(frozen=True)
