@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Set
-from dataclasses import dataclass
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -55,3 +55,45 @@ def allows_prereleases(name: str, *, all_releases: Set[str], only_final: Set[str
     if ":all:" in only_final:
         return False
     return None
+
+
+@dataclass(frozen=True)
+class Link:
+    """One file an index or find-links location offers (PEP 503/691), before anything is downloaded.
+
+    ``hashes`` maps an algorithm to a hex digest (from the URL fragment or the JSON ``hashes``);
+    ``metadata_hashes`` is ``None`` when no PEP 658/714 metadata file is advertised, else its hashes (possibly
+    empty); ``yanked`` is ``None`` when the file is not yanked, else the reason (possibly empty).
+    """
+
+    filename: str
+    url: str
+    index_url: str
+    hashes: Mapping[str, str] = field(default_factory=dict)
+    requires_python: str | None = None
+    yanked: str | None = None
+    metadata_hashes: Mapping[str, str] | None = None
+    upload_time: str | None = None
+    size: int | None = None
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+    @property
+    def is_yanked(self) -> bool:
+        return self.yanked is not None
+
+
+@dataclass(frozen=True)
+class TargetEnvironment:
+    """What a resolution is for: the interpreter that will run the packages (real or synthetic).
+
+    ``markers`` is a full PEP 508 marker environment; ``tags`` are the wheel tags the target supports, most
+    preferred first, as ``interpreter-abi-platform`` strings; ``python_version`` is ``X.Y.Z``.
+    """
+
+    python_version: str
+    markers: Mapping[str, str]
+    tags: tuple[str, ...]
+    implementation: str = "cpython"
