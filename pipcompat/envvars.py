@@ -28,6 +28,8 @@ EDITOR: Final = "EDITOR"
 PIP_TOOLS_CACHE_DIR: Final = "PIP_TOOLS_CACHE_DIR"
 PIP_TOOLS_RESOLVER: Final = "PIP_TOOLS_RESOLVER"
 LOCALAPPDATA: Final = "LOCALAPPDATA"
+PATH: Final = "PATH"
+PYENV_ROOT: Final = "PYENV_ROOT"
 
 #: Every variable (or prefix) above with its one-line description.
 DOCUMENTED: Final[dict[str, str]] = {
@@ -49,4 +51,6 @@ DOCUMENTED: Final[dict[str, str]] = {
     PIP_TOOLS_CACHE_DIR: "pip-tools' `--cache-dir` for `compile`/`sync`, as pip-tools reads it.",
     PIP_TOOLS_RESOLVER: "pip-tools' `--resolver` for `compile`/`sync`, as pip-tools reads it.",
     LOCALAPPDATA: "Windows: the local application-data directory (pip-tools' default cache lives there).",
+    PATH: "Where interpreters named by `--python` (`python3.12`, `3.12`) are looked for.",
+    PYENV_ROOT: "pyenv's root (default `~/.pyenv`): its `versions/*` interpreters answer `--python 3.12`.",
 }
