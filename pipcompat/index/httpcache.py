@@ -1,0 +1,193 @@
+"""A persistent HTTP cache for index pages in the cache's ``http`` bucket.
+
+One entry per (URL without credentials, ``Accept`` header): a JSON line holding the response's validators
+and freshness (``ETag``, ``Last-Modified``, ``Cache-Control``, ``Date``, ``Age``, when it was stored), then
+the body. Entries are replaced by atomic rename, so concurrent processes see an old entry or a new one.
+
+- fresh under ``max-age`` → served without a request (unless ``refresh``);
+- otherwise revalidated with ``If-None-Match`` / ``If-Modified-Since``; a 304 serves the stored body;
+- ``offline`` never touches the network: the stored entry is served whatever its age, or an error raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipcompat.cache import Cache, digest_key, write_atomic
+from pipcompat.errors import PipcompatError
+from pipcompat.index.session import HttpSession
+from pipcompat.index.urls import redact, strip_credentials
+
+#: Statuses kept in the cache: a page, or the fact that the project does not exist there.
+CACHED_STATUSES = (200, 203, 404, 410)
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """A page as the client uses it: final URL (redirects followed, no credentials), status, type, body."""
+
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+    from_cache: bool = False
+
+
+class OfflineError(PipcompatError):
+    """``--offline`` and the answer is not in the cache."""
+
+
+def _directives(value: str | None) -> dict[str, str | None]:
+    result: dict[str, str | None] = {}
+    for part in (value or "").split(","):
+        key, sep, arg = part.strip().partition("=")
+        if key:
+            result[key.lower()] = arg.strip().strip('"') if sep else None
+    return result
+
+
+def _seconds(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def is_fresh(meta: Mapping[str, Any], now: float | None = None) -> bool:
+    """Whether a stored response may be served without asking the server (``max-age`` not elapsed)."""
+    directives = _directives(meta.get("cache_control"))
+    if "no-cache" in directives or "no-store" in directives:
+        return False
+    max_age = _seconds(directives.get("max-age"))
+    if max_age is None:
+        return False
+    age = (time.time() if now is None else now) - float(meta.get("stored", 0)) + float(meta.get("age", 0))
+    return age < max_age
+
+
+class HttpCache:
+    """Index pages through the ``http`` bucket of *cache* (straight from the network when it is ``None``)."""
+
+    def __init__(self, cache: Cache | None, *, offline: bool = False, refresh: bool = False) -> None:
+        self.cache = cache
+        self.offline = offline
+        self.refresh = refresh
+
+    def entry_path(self, url: str, accept: str) -> Path | None:
+        if self.cache is None:
+            return None
+        return self.cache.entry("http", digest_key("page", strip_credentials(url), accept))
+
+    def fetch(self, session: HttpSession, url: str, *, accept: str) -> CachedResponse:
+        """GET *url* through the cache; statuses other than 200/404/410 are returned uncached."""
+        path = self.entry_path(url, accept)
+        stored = _read(path) if path is not None else None
+        if self.offline:
+            if stored is None:
+                raise OfflineError(
+                    f"{redact(strip_credentials(url))} is not in the cache, "
+                    "and --offline forbids the network",
+                    hint="run once without --offline to fill the cache",
+                )
+            meta, body = stored
+            return _response(meta, body, from_cache=True)
+        if stored is not None and not self.refresh and is_fresh(stored[0]):
+            return _response(stored[0], stored[1], from_cache=True)
+        headers = {"Accept": accept}
+        if stored is not None:
+            meta = stored[0]
+            if meta.get("etag"):
+                headers["If-None-Match"] = str(meta["etag"])
+            if meta.get("last_modified"):
+                headers["If-Modified-Since"] = str(meta["last_modified"])
+        if self.refresh:
+            headers["Cache-Control"] = "max-age=0"
+        response = session.get(url, headers=headers)
+        final_url = strip_credentials(response.url or url)
+        if response.status_code == 304 and stored is not None:
+            meta, body = stored
+            updated = _merge_304(meta, response.headers)
+            if (
+                path is not None
+                and updated != meta
+                and _directives(updated.get("cache_control")).get("max-age")
+            ):
+                _write(path, updated, body)
+            return _response(updated, body, from_cache=True)
+        body = response.content
+        meta = {
+            "url": final_url,
+            "status": response.status_code,
+            "content_type": response.headers.get("Content-Type", ""),
+            "etag": response.headers.get("ETag"),
+            "last_modified": response.headers.get("Last-Modified"),
+            "cache_control": response.headers.get("Cache-Control"),
+            "date": response.headers.get("Date"),
+            "age": _seconds(response.headers.get("Age")) or 0,
+            "stored": time.time(),
+        }
+        storable = "no-store" not in _directives(meta["cache_control"])
+        if path is not None and response.status_code in CACHED_STATUSES and storable:
+            _write(path, meta, body if response.status_code < 400 else b"")
+        return _response(meta, body, from_cache=False)
+
+
+def _merge_304(meta: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+    updated = dict(meta)
+    for key, header in (
+        ("etag", "ETag"),
+        ("last_modified", "Last-Modified"),
+        ("cache_control", "Cache-Control"),
+    ):
+        if headers.get(header):
+            updated[key] = headers[header]
+    if _directives(updated.get("cache_control")).get("max-age"):
+        updated["stored"] = time.time()
+        updated["age"] = _seconds(headers.get("Age")) or 0
+    if headers.get("Date"):
+        updated["date"] = headers["Date"]
+    return updated
+
+
+def _response(meta: Mapping[str, Any], body: bytes, *, from_cache: bool) -> CachedResponse:
+    return CachedResponse(
+        url=str(meta.get("url", "")),
+        status=int(meta.get("status", 200)),
+        content_type=str(meta.get("content_type", "")),
+        body=body,
+        from_cache=from_cache,
+    )
+
+
+def _read(path: Path) -> tuple[dict[str, Any], bytes] | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head, sep, body = data.partition(b"\n")
+    if not sep:
+        return None
+    try:
+        meta = json.loads(head)
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or len(body) != meta.get("length", len(body)):
+        return None
+    return meta, body
+
+
+def _write(path: Path, meta: Mapping[str, Any], body: bytes) -> None:
+    record = {**meta, "length": len(body)}
+    with contextlib.suppress(OSError):  # a read-only or full cache must not fail the command
+        write_atomic(path, json.dumps(record, separators=(",", ":")).encode() + b"\n" + body)
+
+
+def http_date(timestamp: float) -> str:
+    return email.utils.formatdate(timestamp, usegmt=True)

@@ -1,0 +1,299 @@
+"""The simple repository API: PEP 691 JSON and PEP 503 HTML project pages parsed into :class:`Link` values.
+
+HTML is read with a purpose-built scanner (a regular expression over ``<a ...>`` start tags and their
+attributes) rather than ``html.parser``: project pages such as boto3's carry thousands of links, and a
+general HTML parser spends most of a resolve there. Supported: hashes in the URL fragment, PEP 592
+``data-yanked``, ``data-requires-python``, PEP 658/714 ``data-core-metadata`` / ``data-dist-info-metadata``,
+``<base href>``; JSON ``hashes``, ``requires-python``, ``yanked``, ``core-metadata`` / ``dist-info-metadata``,
+PEP 700 ``upload-time`` and ``size``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+from pipcompat.errors import PipcompatError
+from pipcompat.index.urls import canonical_name, redact
+from pipcompat.models import Link
+
+JSON_V1 = "application/vnd.pypi.simple.v1+json"
+HTML_V1 = "application/vnd.pypi.simple.v1+html"
+ACCEPT = f"{JSON_V1}, {HTML_V1};q=0.2, text/html;q=0.01"
+ACCEPT_HTML = f"{HTML_V1}, text/html;q=0.01"
+
+_A_TAG = re.compile(r"<a\s([^>]*)>", re.IGNORECASE)
+_BASE_TAG = re.compile(r"<base\s([^>]*)>", re.IGNORECASE)
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
+_HASH_FRAGMENT = re.compile(r"([a-z0-9_]+)=([a-fA-F0-9]+)")
+_HASH_NAMES = frozenset(hashlib.algorithms_guaranteed)
+
+
+class IndexPageError(PipcompatError):
+    """A project page that cannot be read (invalid JSON, an unexpected content type)."""
+
+
+def page_kind(content_type: str) -> str | None:
+    """``"json"``, ``"html"`` or ``None`` (not a simple API answer) for a ``Content-Type`` header."""
+    lowered = content_type.lower().strip()
+    if lowered.startswith(JSON_V1):
+        return "json"
+    if lowered.startswith((HTML_V1, "text/html")):
+        return "html"
+    return None
+
+
+def parse_page(body: bytes, content_type: str, *, page_url: str, index_url: str) -> list[Link]:
+    """Every file link on a project page (JSON or HTML by *content_type*)."""
+    kind = page_kind(content_type)
+    if kind == "json":
+        return parse_json_page(body, page_url=page_url, index_url=index_url)
+    if kind == "html":
+        return parse_html_page(body, page_url=page_url, index_url=index_url)
+    raise IndexPageError(
+        f"{redact(page_url)} answered with Content-Type {content_type or 'unknown'!r}, "
+        "not a simple index page",
+        hint="check the index URL; it should point at a PEP 503/691 simple repository",
+    )
+
+
+# -- HTML ----------------------------------------------------------------------------------------------
+
+
+_unescaped: dict[str, str] = {}
+
+
+def _unescape(value: str) -> str:
+    found = _unescaped.get(value)
+    if found is None:
+        found = html.unescape(value)
+        if len(_unescaped) < 4096:
+            _unescaped[value] = found
+    return found
+
+
+def _attributes(raw: str) -> dict[str, str]:
+    """The attributes of one start tag (names lower-cased, entities unescaped, first one wins)."""
+    # Fast path: every attribute is name="value" (what index servers write).
+    parts = raw.split('"')
+    if len(parts) % 2:
+        attrs: dict[str, str] = {}
+        for position in range(0, len(parts) - 1, 2):
+            name = parts[position]
+            if name[-1:] != "=":
+                break
+            name = name[:-1].strip().lower()
+            if not name or " " in name or "'" in name or "=" in name:
+                break
+            value = parts[position + 1]
+            if "&" in value:
+                value = _unescape(value)
+            attrs.setdefault(name, value)
+        else:
+            if parts[-1].strip() in ("", "/"):
+                return attrs
+    attrs = {}
+    for name, double, single, bare in _ATTR.findall(raw):
+        value = double or single or bare
+        if "&" in value:
+            value = _unescape(value)
+        attrs.setdefault(name.lower(), value)
+    return attrs
+
+
+def _metadata_hashes(value: str | None) -> Mapping[str, str] | None:
+    """PEP 658 attribute value: ``"true"`` → ``{}``; ``"sha256=..."`` → ``{"sha256": ...}``."""
+    if value is None:
+        return None
+    name, sep, digest = value.partition("=")
+    if sep and name.lower() in _HASH_NAMES and digest:
+        return {name.lower(): digest.lower()}
+    return {}
+
+
+class _Joiner:
+    """``urljoin`` for many hrefs against one base, with the common cases done without ``urllib``."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        parts = urllib.parse.urlsplit(base)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.segments = parts.path.split("/")[1:-1]  # the directories of the base path
+        self.directory = self.origin + "/" + "".join(f"{s}/" for s in self.segments)
+        self._ups: dict[int, str] = {}
+
+    def _up(self, count: int) -> str:
+        found = self._ups.get(count)
+        if found is None:
+            kept = self.segments[: max(0, len(self.segments) - count)]
+            found = self._ups[count] = self.origin + "/" + "".join(f"{s}/" for s in kept)
+        return found
+
+    def join(self, href: str) -> str:
+        if href.startswith(("https://", "http://")):
+            return href
+        if href.startswith("/"):
+            if href.startswith("//"):
+                return urllib.parse.urljoin(self.base, href)
+            return self.origin + href
+        rest, ups = href, 0
+        while True:
+            if rest.startswith("../"):
+                rest, ups = rest[3:], ups + 1
+            elif rest.startswith("./"):
+                rest = rest[2:]
+            else:
+                break
+        first = rest.partition("/")[0]
+        if ":" in first or rest.startswith(("#", "?", ".")) or "/." in rest or not rest:
+            return urllib.parse.urljoin(self.base, href)
+        return self._up(ups) + rest
+
+
+def _split_fragment(url: str) -> tuple[str, dict[str, str]]:
+    clean, sep, fragment = url.partition("#")
+    if not sep:
+        return url, {}
+    if fragment.startswith("sha256=") and len(fragment) == 71 and "&" not in fragment:
+        return clean, {"sha256": fragment[7:].lower()}
+    hashes: dict[str, str] = {}
+    for name, digest in _HASH_FRAGMENT.findall(fragment):
+        if name in _HASH_NAMES:
+            hashes[name] = digest.lower()
+    return clean, hashes
+
+
+def parse_html_page(body: bytes, *, page_url: str, index_url: str) -> list[Link]:
+    """The file links of a PEP 503 page (relative hrefs resolved against the page or its ``<base>``)."""
+    text = body.decode("utf-8", "replace")
+    base = page_url
+    base_match = _BASE_TAG.search(text)
+    if base_match is not None:
+        href = _attributes(base_match.group(1)).get("href")
+        if href:
+            base = urllib.parse.urljoin(page_url, href)
+    joiner = _Joiner(base)
+    links: list[Link] = []
+    append = links.append
+    for raw in _A_TAG.findall(text):
+        attrs = _attributes(raw)
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, hashes = _split_fragment(joiner.join(href.strip()))
+        path = url.partition("?")[0]
+        filename = urllib.parse.unquote(path[path.rfind("/") + 1 :])
+        if not filename:
+            continue
+        metadata = attrs.get("data-core-metadata")
+        if metadata is None:
+            metadata = attrs.get("data-dist-info-metadata")
+        append(
+            Link(
+                filename=filename,
+                url=url,
+                index_url=index_url,
+                hashes=hashes,
+                requires_python=attrs.get("data-requires-python") or None,
+                yanked=attrs.get("data-yanked"),
+                metadata_hashes=_metadata_hashes(metadata),
+            )
+        )
+    return links
+
+
+# -- JSON ----------------------------------------------------------------------------------------------
+
+
+def _json_metadata(entry: Mapping[str, Any]) -> Mapping[str, str] | None:
+    value = entry.get("core-metadata")
+    if value is None:
+        value = entry.get("dist-info-metadata")
+    if value is None or value is False:
+        return None
+    if isinstance(value, Mapping):
+        return {str(k).lower(): str(v).lower() for k, v in value.items()}
+    return {}
+
+
+def parse_json_page(body: bytes, *, page_url: str, index_url: str) -> list[Link]:
+    """The file links of a PEP 691 page; invalid or truncated JSON is an :class:`IndexPageError`."""
+    try:
+        data = json.loads(body)
+        files = data["files"]
+        if not isinstance(files, list):
+            raise TypeError("files is not a list")
+    except (ValueError, KeyError, TypeError) as error:
+        raise IndexPageError(
+            f"{redact(page_url)} returned an invalid JSON page ({type(error).__name__}: {error})"
+            if not isinstance(error, ValueError)
+            else f"{redact(page_url)} returned invalid or truncated JSON",
+            hint="the index (or a proxy in between) sent a broken answer; try again, or use --refresh",
+        ) from None
+    joiner = _Joiner(page_url)
+    links: list[Link] = []
+    for entry in files:
+        if not isinstance(entry, Mapping) or "url" not in entry or "filename" not in entry:
+            continue
+        url, fragment_hashes = _split_fragment(joiner.join(str(entry["url"])))
+        raw_hashes = entry.get("hashes") or {}
+        hashes = {str(k).lower(): str(v).lower() for k, v in raw_hashes.items()} or fragment_hashes
+        yanked = entry.get("yanked", False)
+        size = entry.get("size")
+        upload_time = entry.get("upload-time")
+        links.append(
+            Link(
+                filename=str(entry["filename"]),
+                url=url,
+                index_url=index_url,
+                hashes=hashes,
+                requires_python=entry.get("requires-python") or None,
+                yanked=None if yanked is False or yanked is None else ("" if yanked is True else str(yanked)),
+                metadata_hashes=_json_metadata(entry),
+                upload_time=str(upload_time) if upload_time else None,
+                size=size if isinstance(size, int) else None,
+            )
+        )
+    return links
+
+
+# -- names ---------------------------------------------------------------------------------------------
+
+_ARCHIVE_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".tbz", ".txz")
+
+
+def project_of_filename(filename: str) -> str | None:
+    """The normalized project of a wheel or sdist file name (``None`` for other files).
+
+    Sdist names are ambiguous (``foo-bar-1.0``); this returns the longest prefix before a part that
+    starts with a digit, which :func:`matches_project` refines.
+    """
+    if filename.endswith(".whl"):
+        return canonical_name(filename.partition("-")[0])
+    lowered = filename.lower()
+    for suffix in _ARCHIVE_SUFFIXES:
+        if lowered.endswith(suffix):
+            stem = filename[: -len(suffix)]
+            parts = stem.split("-")
+            for position in range(1, len(parts)):
+                if parts[position][:1].isdigit():
+                    return canonical_name("-".join(parts[:position]))
+            return None
+    return None
+
+
+def matches_project(filename: str, name: str) -> bool:
+    """Whether *filename* is a wheel or sdist of canonical project *name* (pip's file-name rule)."""
+    if filename.endswith(".whl"):
+        return canonical_name(filename.partition("-")[0]) == name
+    lowered = filename.lower()
+    for suffix in _ARCHIVE_SUFFIXES:
+        if lowered.endswith(suffix):
+            stem = canonical_name(filename[: -len(suffix)])
+            return stem.startswith(name + "-") and len(stem) > len(name) + 1
+    return False
