@@ -1,0 +1,200 @@
+"""Run a resolution: roots in, ``Resolution`` out, errors explained. Imports resolvelib."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
+
+from pipcompat.errors import PipcompatError
+from pipcompat.models import Link
+from pipcompat.resolver.explain import Explainer
+from pipcompat.resolver.finder import LinkEvaluator, ProjectCache
+from pipcompat.resolver.model import (
+    PackageSource,
+    Resolution,
+    ResolvedPackage,
+    ResolveOptions,
+    RootRequirement,
+)
+from pipcompat.resolver.provider import (
+    PYTHON,
+    Candidate,
+    ConflictCounter,
+    Constraint,
+    MetadataStore,
+    Provider,
+    Req,
+    strip_fragment,
+)
+from pipcompat.resolver.target import marker_environment
+
+
+def _applies(root: RootRequirement, env: dict[str, str]) -> bool:
+    marker = root.requirement.marker
+    return marker is None or marker.evaluate(env)
+
+
+def resolve(roots: Sequence[RootRequirement], source: PackageSource, options: ResolveOptions) -> Resolution:
+    from packaging.utils import canonicalize_name
+
+    env = dict(marker_environment(options.target))
+    active = [r for r in roots if _applies(r, env)]
+    ignored = tuple(r for r in roots if not _applies(r, env))
+    requirements = [r for r in active if not r.is_constraint]
+    base_constraints: dict[str, Constraint] = {}
+    for root in active:
+        if root.is_constraint:
+            name: str = canonicalize_name(root.requirement.name)
+            entry = base_constraints.setdefault(name, Constraint())
+            entry.specifier &= root.requirement.specifier
+            if root.requirement.url:
+                entry.urls.append(root.requirement.url)
+            entry.sources.append(root)
+            entry.texts.append(str(root.requirement).split(";", 1)[0].strip())
+    root_links: dict[str, Link] = {}
+    for root in active:
+        if root.link is not None and root.requirement.url:
+            root_links[strip_fragment(root.requirement.url)] = root.link
+    direct_names = frozenset(canonicalize_name(r.requirement.name) for r in requirements)
+    reqs = [Req.from_requirement(r.requirement, r.comes_from) for r in requirements]
+
+    pins: dict[str, Version] = {}
+    if options.preferences_as_constraints and not options.upgrade_all:
+        for name, version in options.preferences.items():
+            if name in options.upgrade:
+                continue
+            primary = [r for r in reqs if r.name == name]
+            if any(r.url for r in primary):
+                continue
+            if all(r.specifier.contains(version, prereleases=True) for r in primary):
+                pins[name] = version
+    discarded: list[str] = []
+
+    projects = ProjectCache(source, LinkEvaluator(options.target, options))
+    store = MetadataStore()
+    conflicts = ConflictCounter()
+    if options.prefetch and reqs:
+        source.prefetch(dict.fromkeys(r.name for r in reqs))
+    while True:
+        constraints = {
+            name: Constraint(c.specifier, list(c.urls), list(c.sources), list(c.texts))
+            for name, c in base_constraints.items()
+        }
+        for name, version in pins.items():
+            entry = constraints.setdefault(name, Constraint())
+            entry.specifier &= SpecifierSet(f"=={version}")
+        provider = Provider(
+            projects=projects,
+            metadata=store,
+            options=options,
+            constraints=constraints,
+            direct_names=direct_names,
+            root_links=root_links,
+            conflicts=conflicts,
+        )
+        resolver: Resolver[Req, Candidate, str] = Resolver(provider, conflicts)
+        try:
+            result = resolver.resolve(reqs, max_rounds=options.max_rounds)
+        except ResolutionImpossible as error:
+            causes = [(c.requirement, c.parent) for c in error.causes]
+            names = {req.name for req, _ in causes}
+            if pins and names and names <= set(pins):
+                for name in sorted(names):
+                    discarded.append(f"{name}=={pins.pop(name)}")
+                continue
+            known = (
+                [r.name for r in reqs]
+                + list(options.preferences)
+                + [n for n in projects if projects.get(n).exists]
+            )
+            raise Explainer(provider, known).error(causes) from None
+        except ResolutionTooDeep:
+            raise PipcompatError(
+                "the resolver gave up after too many steps without finding a set of compatible versions",
+                hint="add tighter requirements or constraints for the packages that keep changing",
+            ) from None
+        break
+    return _build(
+        mapping=result.mapping,
+        graph=result.graph,
+        provider=provider,
+        active=active,
+        ignored=ignored,
+        discarded=discarded,
+    )
+
+
+def _build(
+    *,
+    mapping: dict[str, Candidate],
+    graph: object,
+    provider: Provider,
+    active: list[RootRequirement],
+    ignored: tuple[RootRequirement, ...],
+    discarded: list[str],
+) -> Resolution:
+    from packaging.utils import canonicalize_name
+    from resolvelib.structs import DirectedGraph
+
+    assert isinstance(graph, DirectedGraph)
+    by_name: dict[str, list[Candidate]] = {}
+    for identifier, candidate in mapping.items():
+        if identifier == PYTHON:
+            continue
+        by_name.setdefault(candidate.name, []).append(candidate)
+    packages: list[ResolvedPackage] = []
+    for name in sorted(by_name):
+        group = by_name[name]
+        base = next((c for c in group if not c.extras), group[0])
+        extras: set[str] = set()
+        parents: set[str] = set()
+        dependencies: list[str] = []
+        seen_deps: dict[str, object] = {}
+        for candidate in group:
+            extras |= candidate.extras
+            for parent in graph.iter_parents(candidate.identifier):
+                if parent is None or parent == PYTHON:
+                    continue
+                parent_name = mapping[parent].name
+                if parent_name != name:
+                    parents.add(parent_name)
+            for dep in provider.dependencies.get(candidate.identifier, {}).get(candidate.version, []):
+                key = str(dep)
+                if key not in seen_deps:
+                    seen_deps[key] = dep
+                    dependencies.append(key)
+        sources: list[str] = []
+        pin_operator = "=="
+        requested = False
+        for root in active:
+            if str(canonicalize_name(root.requirement.name)) != name:
+                continue
+            if not root.is_constraint:
+                requested = True
+                for spec in root.requirement.specifier:
+                    if spec.operator == "===" and spec.version == str(base.version):
+                        pin_operator = "==="
+            if root.comes_from and root.comes_from not in sources:
+                sources.append(root.comes_from)
+        link = base.link
+        assert link is not None
+        packages.append(
+            ResolvedPackage(
+                name=name,
+                display_name=provider.display_names.get(name, name),
+                version=base.version,
+                link=link,
+                links=tuple(f.link for f in base.files),
+                extras=frozenset(extras),
+                dependencies=tuple(seen_deps[k] for k in dependencies),  # type: ignore[misc]
+                parents=frozenset(parents),
+                sources=tuple(sources),
+                requested=requested,
+                is_direct=base.direct_url is not None,
+                pin_operator=pin_operator,
+            )
+        )
+    return Resolution(tuple(packages), ignored, tuple(discarded))

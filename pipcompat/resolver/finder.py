@@ -1,0 +1,309 @@
+"""Which files of a project the target can use, grouped by version, parsed only when a name is asked for.
+
+This is pip's link evaluation (wheel tags, format control, ``Requires-Python``, upload-time cut-off; yanked
+files are kept and marked) followed by its candidate selection (specifier with the pre-release policy, then
+yanked files dropped unless an ``==``/``===`` pin can only be met by them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import product
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from pipcompat.models import Link, TargetEnvironment, allowed_formats, allows_prereleases
+from pipcompat.resolver.model import PackageSource, ResolveOptions
+
+SDIST_EXTENSIONS = (
+    ".tar.gz",
+    ".tgz",
+    ".tar",
+    ".zip",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tlz",
+    ".tar.lz",
+    ".tar.lzma",
+)
+
+_BUILD_TAG = re.compile(r"(\d+)(.*)$")
+
+_VERSIONS: dict[str, Version | None] = {}
+
+
+def parse_version(text: str) -> Version | None:
+    """A ``Version`` or ``None`` for an invalid one; cached (the same strings recur across projects)."""
+    try:
+        return _VERSIONS[text]
+    except KeyError:
+        pass
+    try:
+        version: Version | None = Version(text)
+    except InvalidVersion:
+        version = None
+    if len(_VERSIONS) < 200_000:
+        _VERSIONS[text] = version
+    return version
+
+
+@dataclass(frozen=True)
+class FileChoice:
+    """A usable file: its link and how good it is for the target (lower ``rank`` is better)."""
+
+    link: Link
+    version: Version
+    is_wheel: bool
+    rank: int
+    build: tuple[int, str] | tuple[()] = ()
+
+
+@dataclass
+class VersionFiles:
+    """The usable files of one version, best first."""
+
+    version: Version
+    files: list[FileChoice] = field(default_factory=list)
+
+    @property
+    def all_yanked(self) -> bool:
+        return all(f.link.is_yanked for f in self.files)
+
+    @property
+    def has_wheel(self) -> bool:
+        return any(f.is_wheel for f in self.files)
+
+    def usable(self, allow_yanked: bool) -> list[FileChoice]:
+        if allow_yanked:
+            return self.files
+        return [f for f in self.files if not f.link.is_yanked]
+
+
+@dataclass
+class ProjectFiles:
+    """Everything known about one project's files for the target."""
+
+    name: str
+    link_count: int
+    versions: dict[Version, VersionFiles]
+    rejected: dict[str, set[Version]]
+    """Why versions had no usable file, by reason: ``requires-python``, ``platform``, ``format``,
+    ``upload-time``."""
+
+    @property
+    def exists(self) -> bool:
+        return self.link_count > 0
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The outcome of choosing versions for one set of specifiers: matches in ascending version order."""
+
+    matches: list[VersionFiles]
+    allow_yanked: bool
+
+
+def _split_sdist(filename: str) -> str | None:
+    lower = filename.lower()
+    for ext in SDIST_EXTENSIONS:
+        if lower.endswith(ext):
+            return filename[: -len(ext)]
+    return None
+
+
+def sdist_version(stem: str, name: str) -> str | None:
+    """The version part of an sdist stem ``Foo_Bar-1.0`` for canonical *name*, as pip finds it."""
+    for index, char in enumerate(stem):
+        if char == "-" and canonicalize_name(stem[:index]) == name:
+            return stem[index + 1 :] or None
+    return None
+
+
+class LinkEvaluator:
+    """Judges links for one target and one set of options."""
+
+    def __init__(self, target: TargetEnvironment, options: ResolveOptions) -> None:
+        self.target = target
+        self.options = options
+        self.tag_rank = {tag: index for index, tag in enumerate(target.tags)}
+        self.python = Version(target.python_version)
+        self._requires_python: dict[str, bool] = {}
+        self._names: dict[str, str] = {}
+
+    def python_matches(self, requires_python: str | None) -> bool:
+        if requires_python is None or self.options.ignore_requires_python:
+            return True
+        try:
+            return self._requires_python[requires_python]
+        except KeyError:
+            pass
+        try:
+            ok = SpecifierSet(requires_python).contains(self.python, prereleases=True)
+        except InvalidSpecifier:
+            ok = True  # pip ignores an invalid Requires-Python
+        self._requires_python[requires_python] = ok
+        return ok
+
+    def _canonical(self, text: str) -> str:
+        try:
+            return self._names[text]
+        except KeyError:
+            value = self._names[text] = canonicalize_name(text)
+            return value
+
+    def _too_new(self, link: Link) -> bool:
+        cutoff = self.options.uploaded_prior_to
+        if cutoff is None or link.url.startswith("file:"):
+            return False
+        if not link.upload_time:
+            return True
+        try:
+            uploaded = datetime.fromisoformat(link.upload_time.replace("Z", "+00:00"))
+        except ValueError:
+            return True
+        if uploaded.tzinfo is None:
+            uploaded = uploaded.replace(tzinfo=timezone.utc)
+        if cutoff.tzinfo is None:
+            cutoff = cutoff.replace(tzinfo=timezone.utc)
+        return uploaded >= cutoff
+
+    def project(self, name: str, links: Iterable[Link]) -> ProjectFiles:
+        """Evaluate every link of canonical *name*."""
+        formats = allowed_formats(
+            name, only_binary=self.options.only_binary, no_binary=self.options.no_binary
+        )
+        versions: dict[Version, VersionFiles] = {}
+        rejected: dict[str, set[Version]] = {}
+        count = 0
+        sdist_rank = len(self.tag_rank)
+        for link in links:
+            count += 1
+            filename = link.filename
+            build: tuple[int, str] | tuple[()] = ()
+            if filename.endswith(".whl"):
+                parts = filename[:-4].split("-")
+                if len(parts) not in (5, 6) or self._canonical(parts[0]) != name:
+                    continue
+                version = parse_version(parts[1])
+                if version is None:
+                    continue
+                if len(parts) == 6:
+                    match = _BUILD_TAG.match(parts[2])
+                    if match is None:
+                        continue
+                    build = (int(match.group(1)), match.group(2))
+                reason = None
+                if "binary" not in formats:
+                    reason = "format"
+                rank = min(
+                    (
+                        self.tag_rank.get(f"{py}-{abi}-{plat}", sdist_rank)
+                        for py, abi, plat in product(
+                            parts[-3].split("."), parts[-2].split("."), parts[-1].split(".")
+                        )
+                    ),
+                    default=sdist_rank,
+                )
+                if reason is None and rank >= sdist_rank:
+                    reason = "platform"
+                is_wheel = True
+            else:
+                stem = _split_sdist(filename)
+                if stem is None:
+                    continue
+                text = sdist_version(stem, name)
+                version = parse_version(text) if text else None
+                if version is None:
+                    continue
+                reason = None if "source" in formats else "format"
+                rank = sdist_rank
+                is_wheel = False
+            if reason is None and self._too_new(link):
+                reason = "upload-time"
+            if reason is None and not self.python_matches(link.requires_python):
+                reason = "requires-python"
+            if reason is not None:
+                rejected.setdefault(reason, set()).add(version)
+                continue
+            entry = versions.get(version)
+            if entry is None:
+                entry = versions[version] = VersionFiles(version)
+            entry.files.append(FileChoice(link, version, is_wheel, rank, build))
+        for entry in versions.values():
+            # pip's order: not yanked, then wheels by tag priority, then build tag; sdists last.
+            entry.files.sort(key=lambda f: (f.link.is_yanked, f.rank, _neg_build(f.build)))
+        return ProjectFiles(name, count, versions, rejected)
+
+
+def _neg_build(build: tuple[int, str] | tuple[()]) -> tuple[int, int]:
+    """Higher build numbers first; files without a build tag after those with one (pip's order)."""
+    if not build:
+        return (1, 0)
+    return (0, -build[0])
+
+
+def is_pinned(specifier: SpecifierSet) -> bool:
+    """PEP 592: a ``===`` or a non-wildcard ``==`` specifier may select a yanked file."""
+    for spec in specifier:
+        if spec.operator == "===":
+            return True
+        if spec.operator == "==" and not spec.version.endswith(".*"):
+            return True
+    return False
+
+
+def select(
+    project: ProjectFiles,
+    specifier: SpecifierSet,
+    options: ResolveOptions,
+) -> Selection:
+    """The versions of *project* that *specifier* admits, as pip 26 chooses them (ascending)."""
+    allow_pre = allows_prereleases(
+        project.name, all_releases=options.all_releases, only_final=options.only_final
+    )
+    ordered = sorted(project.versions)
+    matched = list(specifier.filter(ordered, prereleases=allow_pre))
+    entries = [project.versions[v] for v in matched]
+    all_yanked = all(entry.all_yanked for entry in entries)
+    allow_yanked = all_yanked and is_pinned(specifier)
+    if not allow_yanked:
+        entries = [entry for entry in entries if not entry.all_yanked]
+    return Selection(entries, allow_yanked)
+
+
+def prerelease_versions(project: ProjectFiles, specifier: SpecifierSet) -> list[Version]:
+    """Usable pre-release versions that *specifier* would accept if pre-releases were allowed."""
+    return [
+        v
+        for v in sorted(project.versions)
+        if v.is_prerelease and specifier.contains(v, prereleases=True) and not project.versions[v].all_yanked
+    ]
+
+
+class ProjectCache:
+    """Per-name cache of evaluated files, filled on first request."""
+
+    def __init__(self, source: PackageSource, evaluator: LinkEvaluator) -> None:
+        self.source = source
+        self.evaluator = evaluator
+        self._projects: dict[str, ProjectFiles] = {}
+
+    def get(self, name: str) -> ProjectFiles:
+        try:
+            return self._projects[name]
+        except KeyError:
+            project = self._projects[name] = self.evaluator.project(name, self.source.links(name))
+            return project
+
+    def known(self, name: str) -> ProjectFiles | None:
+        return self._projects.get(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._projects)

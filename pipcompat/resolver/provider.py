@@ -1,0 +1,408 @@
+"""The resolvelib provider: requirements, lazy candidates, preferences. Imported only when resolving."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.requirements import Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+from resolvelib import AbstractProvider, BaseReporter
+from resolvelib.structs import RequirementInformation
+
+from pipcompat.errors import PipcompatError
+from pipcompat.models import Link
+from pipcompat.resolver.finder import (
+    FileChoice,
+    ProjectCache,
+    is_pinned,
+    parse_version,
+    sdist_version,
+    select,
+)
+from pipcompat.resolver.metadata import CoreMetadata, parse_metadata
+from pipcompat.resolver.model import ResolveOptions, RootRequirement
+from pipcompat.resolver.target import marker_environment
+
+PYTHON = "<python>"
+"""The identifier of the target interpreter, a virtual project every ``Requires-Python`` depends on."""
+
+
+def identifier_of(name: str, extras: frozenset[str]) -> str:
+    return f"{name}[{','.join(sorted(extras))}]" if extras else name
+
+
+def strip_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+@dataclass(frozen=True)
+class Req:
+    """A requirement as the resolver sees it; ``source`` is the ``comes_from`` of a root requirement."""
+
+    name: str
+    extras: frozenset[str]
+    specifier: SpecifierSet
+    url: str | None = None
+    text: str = ""
+    source: str | None = None
+    original: Requirement | None = None
+
+    @property
+    def identifier(self) -> str:
+        return identifier_of(self.name, self.extras)
+
+    @classmethod
+    def from_requirement(cls, req: Requirement, source: str | None = None) -> Req:
+        name = canonicalize_name(req.name)
+        extras = frozenset(canonicalize_name(e) for e in req.extras)
+        text = str(req).split(";", 1)[0].strip()
+        return cls(name, extras, req.specifier, req.url, text, source, req)
+
+
+@dataclass(frozen=True, eq=False)
+class Candidate:
+    """One version of a project (with extras, if asked) and its usable files, best first."""
+
+    name: str
+    version: Version
+    extras: frozenset[str] = frozenset()
+    files: tuple[FileChoice, ...] = ()
+    direct_url: str | None = None
+
+    @property
+    def identifier(self) -> str:
+        return identifier_of(self.name, self.extras)
+
+    @property
+    def link(self) -> Link | None:
+        return self.files[0].link if self.files else None
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}" if not self.extras else f"{self.identifier} {self.version}"
+
+
+@dataclass
+class Constraint:
+    specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    urls: list[str] = field(default_factory=list)
+    sources: list[RootRequirement] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+
+class ConflictCounter(BaseReporter):  # type: ignore[type-arg]
+    """Counts, per project, how often it took part in a conflict (for ``get_preference``)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def resolving_conflicts(self, causes: Collection[Any]) -> None:
+        for cause in causes:
+            self.counts[cause.requirement.name] += 1
+            if cause.parent is not None:
+                self.counts[cause.parent.name] += 1
+
+
+class MetadataStore:
+    """Parsed metadata by URL, shared by every round of a resolution."""
+
+    def __init__(self) -> None:
+        self.by_url: dict[str, CoreMetadata] = {}
+
+
+class Provider(AbstractProvider):  # type: ignore[type-arg]
+    def __init__(
+        self,
+        *,
+        projects: ProjectCache,
+        metadata: MetadataStore,
+        options: ResolveOptions,
+        constraints: Mapping[str, Constraint],
+        direct_names: frozenset[str],
+        root_links: Mapping[str, Link],
+        conflicts: ConflictCounter,
+    ) -> None:
+        self.projects = projects
+        self.source = projects.source
+        self.metadata_store = metadata
+        self.options = options
+        self.target = options.target
+        self.constraints = constraints
+        self.direct_names = direct_names
+        self.root_links = root_links
+        self.conflicts = conflicts
+        self.python = Candidate(PYTHON, Version(self.target.python_version))
+        self.preferred = {
+            name: version
+            for name, version in options.preferences.items()
+            if not options.upgrade_all and name not in options.upgrade
+        }
+        overrides: dict[str, list[Requirement]] = {}
+        for req in options.overrides:
+            overrides.setdefault(canonicalize_name(req.name), []).append(req)
+        self.overrides = overrides
+        self._candidates: dict[tuple[str, Version], Candidate] = {}
+        self._direct: dict[tuple[str, str], Candidate] = {}
+        self._counts: dict[str, int] = {}
+        self._metadata_prefetched: set[str] = set()
+        self.dependencies: dict[str, dict[Version, list[Requirement]]] = {}
+        self.display_names: dict[str, str] = {}
+        self._env = marker_environment(self.target)
+
+    # -- resolvelib interface -------------------------------------------------------------------------
+
+    def identify(self, requirement_or_candidate: Req | Candidate) -> str:
+        return requirement_or_candidate.identifier
+
+    def get_preference(
+        self,
+        identifier: str,
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
+        backtrack_causes: Sequence[RequirementInformation[Req, Candidate]],
+    ) -> tuple[bool, bool, bool, bool, int, int, str]:
+        if identifier == PYTHON:
+            return (False, False, False, False, 0, 0, "")
+        reqs = [info.requirement for info in information[identifier]]
+        name = reqs[0].name if reqs else identifier
+        direct = any(r.url for r in reqs)
+        pinned = any(is_pinned(r.specifier) for r in reqs)
+        return (
+            True,
+            not direct,
+            not pinned,
+            name not in self.preferred,
+            -self.conflicts.counts[name],
+            self._counts.get(identifier, 1 << 30),
+            identifier,
+        )
+
+    def find_matches(
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[Req]],
+        incompatibilities: Mapping[str, Iterator[Candidate]],
+    ) -> list[Candidate]:
+        reqs = list(requirements[identifier])
+        bad = list(incompatibilities.get(identifier, ()))
+        if identifier == PYTHON:
+            ok = all(self.is_satisfied_by(r, self.python) for r in reqs) and self.python not in bad
+            return [self.python] if ok else []
+        name, extras = reqs[0].name, reqs[0].extras
+        constraint = self.constraints.get(name)
+        urls = {strip_fragment(r.url) for r in reqs if r.url}
+        if constraint is not None:
+            urls |= {strip_fragment(u) for u in constraint.urls}
+        if urls:
+            return self._direct_matches(
+                name=name, extras=extras, urls=urls, reqs=reqs, constraint=constraint, bad=bad
+            )
+        specifier = SpecifierSet()
+        for req in reqs:
+            specifier &= req.specifier
+        if constraint is not None:
+            specifier &= constraint.specifier
+        project = self.projects.get(name)
+        selection = select(project, specifier, self.options)
+        entries = selection.matches
+        lowest = self.options.strategy == "lowest" or (
+            self.options.strategy == "lowest-direct" and name in self.direct_names
+        )
+        if not lowest:
+            entries = entries[::-1]
+        if self.options.prefer_binary:
+            entries = sorted(entries, key=lambda e: not e.has_wheel)
+        bad_versions = {c.version for c in bad}
+        result: list[Candidate] = []
+        for entry in entries:
+            if entry.version in bad_versions:
+                continue
+            files = entry.usable(selection.allow_yanked)
+            if not files:
+                continue
+            result.append(self._candidate(name, extras, entry.version, tuple(files)))
+        preferred = self.preferred.get(name)
+        if preferred is not None:
+            for index, candidate in enumerate(result):
+                if candidate.version == preferred:
+                    result.insert(0, result.pop(index))
+                    break
+        self._counts[identifier] = len(result)
+        if result and self.options.prefetch and identifier not in self._metadata_prefetched:
+            self._metadata_prefetched.add(identifier)
+            link = result[0].link
+            if link is not None and link.url not in self.metadata_store.by_url:
+                self.source.prefetch_metadata([link])
+        return result
+
+    def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
+        if requirement.name == PYTHON:
+            return requirement.specifier.contains(candidate.version, prereleases=True)
+        if requirement.url:
+            return candidate.direct_url is not None and strip_fragment(requirement.url) == strip_fragment(
+                candidate.direct_url
+            )
+        return requirement.specifier.contains(candidate.version, prereleases=True)
+
+    def get_dependencies(self, candidate: Candidate) -> list[Req]:
+        if candidate.name == PYTHON:
+            return []
+        meta = self.metadata_for(candidate)
+        deps: list[Req] = []
+        chosen: list[Requirement] = []
+        if candidate.extras:
+            base_spec = SpecifierSet(f"==={candidate.version}")
+            deps.append(
+                Req(
+                    candidate.name,
+                    frozenset(),
+                    base_spec,
+                    candidate.direct_url,
+                    f"{candidate.name}=={candidate.version}",
+                )
+            )
+        elif meta.requires_python and not self.options.ignore_requires_python:
+            try:
+                deps.append(
+                    Req(PYTHON, frozenset(), SpecifierSet(meta.requires_python), text=meta.requires_python)
+                )
+            except InvalidSpecifier:
+                pass  # pip ignores an invalid Requires-Python
+        overridden: set[str] = set()
+        for req in meta.requires_dist:
+            if not self._wanted(req, candidate.extras):
+                continue
+            name = canonicalize_name(req.name)
+            if name in self.overrides:
+                if name in overridden:
+                    continue
+                overridden.add(name)
+                for override in self.overrides[name]:
+                    if override.marker is None or override.marker.evaluate(dict(self._env)):
+                        chosen.append(override)
+                        deps.append(Req.from_requirement(override))
+                continue
+            chosen.append(req)
+            deps.append(Req.from_requirement(req))
+        self.dependencies.setdefault(candidate.identifier, {})[candidate.version] = chosen
+        if self.options.prefetch:
+            fresh = [d.name for d in deps if d.name != PYTHON and self.projects.known(d.name) is None]
+            if fresh:
+                self.source.prefetch(dict.fromkeys(fresh))
+        return deps
+
+    # -- helpers ------------------------------------------------------------------------------------------
+
+    def _wanted(self, req: Requirement, extras: frozenset[str]) -> bool:
+        """Base candidates take unconditional and ``extra == ""`` requirements; extras candidates take those
+        their extras turn on."""
+        if req.marker is None:
+            return not extras
+        env = dict(self._env)
+        if not extras:
+            return req.marker.evaluate(env)
+        for extra in extras:
+            env["extra"] = extra
+            if req.marker.evaluate(env):
+                env["extra"] = ""
+                return not req.marker.evaluate(env)
+        return False
+
+    def _candidate(
+        self, name: str, extras: frozenset[str], version: Version, files: tuple[FileChoice, ...]
+    ) -> Candidate:
+        key = (identifier_of(name, extras), version)
+        candidate = self._candidates.get(key)
+        if candidate is None or candidate.files != files:
+            candidate = self._candidates[key] = Candidate(name, version, extras, files)
+        return candidate
+
+    def _direct_matches(
+        self,
+        *,
+        name: str,
+        extras: frozenset[str],
+        urls: set[str],
+        reqs: list[Req],
+        constraint: Constraint | None,
+        bad: list[Candidate],
+    ) -> list[Candidate]:
+        if len(urls) > 1:
+            return []
+        url = next(iter(urls))
+        candidate = self._direct_candidate(name, extras, url)
+        if any(strip_fragment(c.direct_url or "") == url for c in bad):
+            return []
+        if not all(r.specifier.contains(candidate.version, prereleases=True) for r in reqs):
+            return []
+        if constraint is not None and not constraint.specifier.contains(candidate.version, prereleases=True):
+            return []
+        self._counts[candidate.identifier] = 1
+        return [candidate]
+
+    def _direct_candidate(self, name: str, extras: frozenset[str], url: str) -> Candidate:
+        key = (identifier_of(name, extras), url)
+        if key in self._direct:
+            return self._direct[key]
+        link = self.root_links.get(url) or Link(filename=_filename(url), url=url, index_url="")
+        version: Version | None = None
+        filename = link.filename
+        if filename.endswith(".whl"):
+            parts = filename[:-4].split("-")
+            if len(parts) in (5, 6):
+                version = parse_version(parts[1])
+        else:
+            for ext in (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar"):
+                if filename.endswith(ext):
+                    text = sdist_version(filename[: -len(ext)], name)
+                    version = parse_version(text) if text else None
+                    break
+        if version is None:
+            meta = self._fetch_metadata(link, name)
+            version = parse_version(meta.version)
+            if version is None:
+                raise PipcompatError(f"{url} has an invalid version {meta.version!r} in its metadata")
+        choice = FileChoice(link, version, filename.endswith(".whl"), 0)
+        candidate = self._direct[key] = Candidate(name, version, extras, (choice,), direct_url=url)
+        return candidate
+
+    def _fetch_metadata(self, link: Link, name: str) -> CoreMetadata:
+        meta = self.metadata_store.by_url.get(link.url)
+        if meta is None:
+            raw = self.source.metadata(link)
+            meta = parse_metadata(raw, where=link.filename)
+            self.metadata_store.by_url[link.url] = meta
+        if canonicalize_name(meta.name) != name:
+            raise PipcompatError(
+                f"{link.filename} was expected to be {name}, but its metadata names {meta.name!r}",
+                hint=f"check the requirement that points at {link.url}",
+            )
+        return meta
+
+    def metadata_for(self, candidate: Candidate) -> CoreMetadata:
+        link = candidate.link
+        assert link is not None
+        meta = self._fetch_metadata(link, candidate.name)
+        self.display_names.setdefault(candidate.name, meta.name)
+        if candidate.direct_url is None and parse_version(meta.version) != candidate.version:
+            raise PipcompatError(
+                f"{link.filename} has inconsistent metadata: version {meta.version!r}, "
+                f"expected {candidate.version}",
+            )
+        return meta
+
+
+def _filename(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    path = urlsplit(url).path.rstrip("/")
+    return unquote(path.rsplit("/", 1)[-1])
+
+
+def roots_to_reqs(roots: Iterable[RootRequirement]) -> list[Req]:
+    return [Req.from_requirement(r.requirement, r.comes_from) for r in roots]

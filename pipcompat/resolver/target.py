@@ -1,0 +1,185 @@
+"""Target environments: the running interpreter, or a synthetic one for --python-version/--python-platform.
+
+Platform names follow uv's ``--python-platform`` values (a documented subset; see ``docs/resolver.md``):
+``linux`` (= ``x86_64-unknown-linux-gnu``, manylinux_2_28 and older), ``x86_64-manylinux_2_N``,
+``aarch64-unknown-linux-gnu``, ``aarch64-manylinux_2_N``, ``x86_64``/``aarch64-unknown-linux-musl``
+(musllinux_1_2), ``macos`` (= ``aarch64-apple-darwin``, macOS 13.0 and older), ``x86_64-apple-darwin``,
+``windows`` (= ``x86_64-pc-windows-msvc``), ``i686-pc-windows-msvc``, ``aarch64-pc-windows-msvc``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pipcompat.errors import UsageError
+from pipcompat.models import TargetEnvironment
+
+DEFAULT_GLIBC_MINOR = 28
+DEFAULT_MACOS = (13, 0)
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """What a ``--python-platform`` name stands for: marker values and wheel platform tags."""
+
+    sys_platform: str
+    platform_system: str
+    os_name: str
+    platform_machine: str
+    platform_tags: tuple[str, ...]
+
+
+def _manylinux_tags(arch: str, glibc_minor: int) -> tuple[str, ...]:
+    lowest = 17 if arch in ("aarch64", "ppc64le", "s390x") else 5
+    legacy = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+    tags: list[str] = []
+    for minor in range(glibc_minor, lowest - 1, -1):
+        tags.append(f"manylinux_2_{minor}_{arch}")
+        if minor in legacy and (minor == 17 or arch in ("x86_64", "i686")):
+            tags.append(f"{legacy[minor]}_{arch}")
+    tags.append(f"linux_{arch}")
+    return tuple(tags)
+
+
+def _musllinux_tags(arch: str) -> tuple[str, ...]:
+    return (f"musllinux_1_2_{arch}", f"musllinux_1_1_{arch}", f"linux_{arch}")
+
+
+def _macos_tags(arch: str, version: tuple[int, int] = DEFAULT_MACOS) -> tuple[str, ...]:
+    from packaging.tags import mac_platforms
+
+    return tuple(mac_platforms(version, arch))
+
+
+_LINUX = ("linux", "Linux", "posix")
+_MAC = ("darwin", "Darwin", "posix")
+_WINDOWS = ("win32", "Windows", "nt")
+
+
+def platform_spec(name: str) -> PlatformSpec:
+    """The ``PlatformSpec`` for a uv-style platform name; ``UsageError`` for an unknown one."""
+    key = name.strip().lower()
+    aliases = {
+        "linux": "x86_64-unknown-linux-gnu",
+        "macos": "aarch64-apple-darwin",
+        "windows": "x86_64-pc-windows-msvc",
+    }
+    key = aliases.get(key, key)
+    match = re.fullmatch(r"(x86_64|aarch64)-manylinux_2_(\d+)", key)
+    if match:
+        arch, minor = match.group(1), int(match.group(2))
+        return PlatformSpec(*_LINUX, arch, _manylinux_tags(arch, minor))
+    match = re.fullmatch(r"(x86_64|aarch64|i686)-unknown-linux-(gnu|musl)", key)
+    if match:
+        arch, libc = match.group(1), match.group(2)
+        tags = _manylinux_tags(arch, DEFAULT_GLIBC_MINOR) if libc == "gnu" else _musllinux_tags(arch)
+        return PlatformSpec(*_LINUX, arch, tags)
+    if key == "aarch64-apple-darwin":
+        return PlatformSpec(*_MAC, "arm64", _macos_tags("arm64"))
+    if key == "x86_64-apple-darwin":
+        return PlatformSpec(*_MAC, "x86_64", _macos_tags("x86_64"))
+    windows = {
+        "x86_64-pc-windows-msvc": ("AMD64", "win_amd64"),
+        "i686-pc-windows-msvc": ("x86", "win32"),
+        "aarch64-pc-windows-msvc": ("ARM64", "win_arm64"),
+    }
+    if key in windows:
+        machine, tag = windows[key]
+        return PlatformSpec(*_WINDOWS, machine, (tag,))
+    raise UsageError(
+        f"unknown Python platform {name!r}",
+        hint="use one of: linux, macos, windows, x86_64-unknown-linux-gnu, x86_64-manylinux_2_28, "
+        "aarch64-unknown-linux-gnu, x86_64-unknown-linux-musl, aarch64-apple-darwin, x86_64-apple-darwin, "
+        "x86_64-pc-windows-msvc, i686-pc-windows-msvc, aarch64-pc-windows-msvc",
+    )
+
+
+def current_target() -> TargetEnvironment:
+    """The interpreter running pipcompat (what pip-compile targets without ``--python-version``)."""
+    from packaging.markers import default_environment
+    from packaging.tags import sys_tags
+
+    markers = {str(k): str(v) for k, v in default_environment().items()}
+    return TargetEnvironment(
+        python_version=markers["python_full_version"],
+        markers=markers,
+        tags=tuple(str(tag) for tag in sys_tags()),
+        implementation=sys.implementation.name,
+    )
+
+
+def _parse_python_version(text: str) -> tuple[int, int, int]:
+    match = re.fullmatch(r"(?:cp|py)?(\d+)\.?(\d+)?(?:\.(\d+))?", text.strip())
+    if not match or match.group(2) is None:
+        raise UsageError(f"invalid Python version {text!r}", hint="give a version like 3.11 or 3.11.4")
+    return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+
+
+def synthetic_target(
+    python_version: str | None = None,
+    python_platform: str | None = None,
+    *,
+    base: TargetEnvironment | None = None,
+) -> TargetEnvironment:
+    """A CPython target for ``--python-version X.Y[.Z]`` and/or ``--python-platform NAME``.
+
+    What is not given comes from *base* (default: the running interpreter). ``X.Y`` means ``X.Y.0``.
+    """
+    from packaging.tags import compatible_tags, cpython_tags
+
+    base = base or current_target()
+    markers: dict[str, str] = {str(k): str(v) for k, v in base.markers.items()}
+    if python_version is not None:
+        major, minor, micro = _parse_python_version(python_version)
+    else:
+        parts = [int(p) for p in re.findall(r"\d+", base.python_version)[:3]] + [0, 0, 0]
+        major, minor, micro = parts[0], parts[1], parts[2]
+    full = f"{major}.{minor}.{micro}"
+    markers.update(
+        python_version=f"{major}.{minor}",
+        python_full_version=full,
+        implementation_name="cpython",
+        implementation_version=full,
+        platform_python_implementation="CPython",
+    )
+    if python_platform is not None:
+        spec = platform_spec(python_platform)
+        markers.update(
+            sys_platform=spec.sys_platform,
+            platform_system=spec.platform_system,
+            os_name=spec.os_name,
+            platform_machine=spec.platform_machine,
+            platform_release="",
+            platform_version="",
+        )
+        platforms: list[str] = list(spec.platform_tags)
+    else:
+        platforms = _platforms_of(base.tags)
+    interpreter = f"cp{major}{minor}"
+    tags = [
+        *cpython_tags((major, minor), abis=[interpreter], platforms=platforms),
+        *compatible_tags((major, minor), interpreter, platforms),
+    ]
+    seen: dict[str, None] = {}
+    for tag in tags:
+        seen.setdefault(str(tag), None)
+    return TargetEnvironment(python_version=full, markers=markers, tags=tuple(seen), implementation="cpython")
+
+
+def _platforms_of(tags: tuple[str, ...]) -> list[str]:
+    platforms: dict[str, None] = {}
+    for tag in tags:
+        platform = tag.rsplit("-", 1)[-1]
+        if platform != "any":
+            platforms.setdefault(platform, None)
+    return list(platforms)
+
+
+def marker_environment(target: TargetEnvironment, extra: str = "") -> Mapping[str, str]:
+    """The target's markers with ``extra`` set, for ``Marker.evaluate``."""
+    env = dict(target.markers)
+    env["extra"] = extra
+    return env
