@@ -26,6 +26,11 @@ ALWAYS_IMPLEMENTED = frozenset(
 COMMAND_MODULES: dict[str, str] = {
     "pip hash": "pipcompat.commands.pip_hash",
     "pip config": "pipcompat.commands.pip_config",
+    "pip freeze": "pipcompat.commands.pip_freeze",
+    "pip list": "pipcompat.commands.pip_list",
+    "pip show": "pipcompat.commands.pip_show",
+    "pip check": "pipcompat.commands.pip_check",
+    "pip uninstall": "pipcompat.commands.pip_uninstall",
 }
 
 

@@ -1,0 +1,294 @@
+"""Install wheels from the cache into a scheme: link, generate scripts, write the metadata, all or nothing.
+
+:func:`install_wheels` unpacks each wheel once into the cache (in parallel), removes the distributions
+being replaced and links every file into place (in parallel), writes entry-point scripts with the
+target's shebang, ``INSTALLER`` (``pipcompat``), ``REQUESTED``, ``direct_url.json`` and a ``RECORD`` with
+the sha256 and size of every installed file, and optionally byte-compiles in worker processes of the
+target interpreter. Everything happens in one :class:`~pipcompat.install.transaction.Transaction`: an
+error or Ctrl-C at any point leaves the environment exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import email.parser
+import io
+import json
+import os
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipcompat.cache import Cache
+from pipcompat.env.installed import InstalledDistribution
+from pipcompat.errors import PipcompatError
+from pipcompat.install.link import LinkMode, link_file
+from pipcompat.install.scheme import SCHEME_KEYS, Scheme
+from pipcompat.install.transaction import Transaction
+from pipcompat.install.uninstall import remove_in, uninstall_set
+from pipcompat.install.unpack import InvalidWheelError, UnpackedWheel, record_hash, unpack_wheel
+
+INSTALLER_NAME = "pipcompat"
+Reporter = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class WheelToInstall:
+    """A wheel file to install, and how it was asked for."""
+
+    path: Path
+    requested: bool = False
+    """Asked for by the user (writes ``REQUESTED``)."""
+    direct_url: Mapping[str, Any] | None = None
+    """The PEP 610 ``direct_url.json`` content, for wheels from a URL or a path."""
+    sha256: str | None = None
+    """The wheel's sha256 when already known (saves hashing it again)."""
+
+
+@dataclass(frozen=True)
+class InstalledDist:
+    """What :func:`install_wheels` installed."""
+
+    name: str
+    version: str
+    dist_info: Path
+    files: tuple[Path, ...] = field(repr=False, default=())
+    link_kinds: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+
+@dataclass
+class _Pending:
+    wheel: WheelToInstall
+    unpacked: UnpackedWheel
+    name: str
+    version: str
+    lib_dir: Path
+    records: list[tuple[Path, str, int]] = field(default_factory=list)
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+def _wheel_info(unpacked: UnpackedWheel) -> tuple[bool, str, str]:
+    info = unpacked.tree / unpacked.dist_info
+    try:
+        wheel = email.parser.Parser().parsestr((info / "WHEEL").read_text(encoding="utf-8"))
+        metadata = email.parser.Parser().parsestr((info / "METADATA").read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidWheelError(f"{unpacked.dist_info} is missing WHEEL or METADATA: {exc}") from None
+    purelib = str(wheel.get("Root-Is-Purelib", "true")).strip().lower() == "true"
+    return purelib, str(metadata.get("Name") or ""), str(metadata.get("Version") or "")
+
+
+def _shebang(executable: str) -> bytes:
+    from installer.scripts import Script
+
+    _name, data = Script("x", "x", "x", "console").generate(executable, "posix")
+    return data.split(b"\n# -*- coding", 1)[0]
+
+
+def _entry_points(text: str) -> list[tuple[str, str, str]]:
+    found = []
+    group = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            group = line[1:-1].strip()
+            continue
+        key, sep, value = line.partition("=")
+        if sep and group in ("console_scripts", "gui_scripts"):
+            found.append((group, key.strip(), value.strip()))
+    return found
+
+
+def _write_new(
+    transaction: Transaction, path: Path, data: bytes, *, executable: bool = False
+) -> tuple[str, int]:
+    transaction.prepare_target(path)
+    with open(path, "wb") as stream:
+        stream.write(data)
+    transaction.created(path)
+    if executable:
+        os.chmod(path, 0o755)
+    return record_hash(data), len(data)
+
+
+def _link_one(
+    pending: _Pending, scheme: Scheme, transaction: Transaction, mode: LinkMode, python: str
+) -> None:
+    unpacked = pending.unpacked
+    data_prefix = unpacked.dist_info[: -len(".dist-info")] + ".data/"
+    skip = {f"{unpacked.dist_info}/{n}" for n in ("RECORD", "RECORD.jws", "RECORD.p7s", "INSTALLER")}
+    skip |= {f"{unpacked.dist_info}/REQUESTED", f"{unpacked.dist_info}/direct_url.json"}
+    for entry in unpacked.files:
+        if entry.path in skip:
+            continue
+        source = unpacked.tree / entry.path
+        if entry.path.startswith(data_prefix):
+            key, _, rest = entry.path[len(data_prefix) :].partition("/")
+            if key not in SCHEME_KEYS or not rest:
+                raise InvalidWheelError(
+                    f"{unpacked.dist_info}: unknown .data directory {key!r} in {entry.path}"
+                )
+            base = scheme.path(key, pending.name)
+            destination = base / rest
+            if base not in destination.parents:
+                raise InvalidWheelError(f"{unpacked.dist_info}: {entry.path} points outside the target")
+            if key == "scripts":
+                data = source.read_bytes()
+                if data.startswith((b"#!python", b"#!pythonw")):
+                    _first, _, body = data.partition(b"\n")
+                    data = _shebang(python) + b"\n" + body
+                digest, size = _write_new(transaction, destination, data, executable=True)
+                pending.records.append((destination, digest, size))
+                continue
+        else:
+            destination = pending.lib_dir / entry.path
+        transaction.prepare_target(destination)
+        kind = link_file(source, destination, mode)
+        transaction.created(destination)
+        pending.kinds[kind] = pending.kinds.get(kind, 0) + 1
+        pending.records.append((destination, entry.hash, entry.size))
+    info = pending.lib_dir / unpacked.dist_info
+    text = unpacked.tree / unpacked.dist_info / "entry_points.txt"
+    if text.is_file():
+        from installer.scripts import Script
+
+        for group, script_name, value in _entry_points(text.read_text(encoding="utf-8")):
+            module, _, attr = value.partition(":")
+            attr = attr.split("[", 1)[0].strip()
+            if group == "gui_scripts":
+                script = Script(script_name, module.strip(), attr, "gui")
+            else:
+                script = Script(script_name, module.strip(), attr, "console")
+            _name, data = script.generate(python, "posix")
+            destination = scheme.scripts / script_name
+            digest, size = _write_new(transaction, destination, data, executable=True)
+            pending.records.append((destination, digest, size))
+    digest, size = _write_new(transaction, info / "INSTALLER", f"{INSTALLER_NAME}\n".encode())
+    pending.records.append((info / "INSTALLER", digest, size))
+    if pending.wheel.requested:
+        digest, size = _write_new(transaction, info / "REQUESTED", b"")
+        pending.records.append((info / "REQUESTED", digest, size))
+    if pending.wheel.direct_url is not None:
+        data = json.dumps(dict(pending.wheel.direct_url), sort_keys=True).encode()
+        digest, size = _write_new(transaction, info / "direct_url.json", data)
+        pending.records.append((info / "direct_url.json", digest, size))
+
+
+def _record_path(path: Path, lib_dir: Path) -> str:
+    try:
+        relative = os.path.relpath(path, lib_dir)
+    except ValueError:  # another drive
+        relative = str(path)
+    return relative.replace(os.sep, "/")
+
+
+def _write_record(pending: _Pending, transaction: Transaction) -> Path:
+    record = pending.lib_dir / pending.unpacked.dist_info / "RECORD"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    rows = sorted({_record_path(p, pending.lib_dir): (h, s) for p, h, s in pending.records}.items())
+    for path, (digest, size) in rows:
+        writer.writerow([path, digest, size])
+    writer.writerow([_record_path(record, pending.lib_dir), "", ""])
+    _write_new(transaction, record, out.getvalue().encode())
+    return record
+
+
+def compile_files(python: str, files: Sequence[Path], *, environ: Mapping[str, str] | None = None) -> None:
+    """Byte-compile *files* with the target interpreter, in parallel worker processes (``-j0``)."""
+    if not files:
+        return
+    listing = "\n".join(str(f) for f in files) + "\n"
+    proc = subprocess.run(
+        [python, "-m", "compileall", "-q", "-j0", "-i", "-"],
+        input=listing,
+        text=True,
+        capture_output=True,
+        env=dict(os.environ if environ is None else environ),
+        check=False,
+    )
+    if proc.returncode not in (0, 1):  # 1: some file had a syntax error, as pip tolerates
+        raise PipcompatError(f"byte-compiling failed: {proc.stderr.strip() or proc.stdout.strip()}")
+
+
+def install_wheels(
+    wheels: Sequence[WheelToInstall],
+    scheme: Scheme,
+    cache: Cache,
+    *,
+    python: str,
+    link_mode: LinkMode = "hardlink",
+    compile: bool = False,
+    cache_tag: str | None = None,
+    replace: Sequence[InstalledDistribution] = (),
+    replace_scripts_dir: str | None = None,
+    prefix: str | None = None,
+    reporter: Reporter | None = None,
+    workers: int | None = None,
+) -> list[InstalledDist]:
+    """Install *wheels* into *scheme*, replacing the distributions in *replace*; all or nothing.
+
+    *python* is the target interpreter (for shebangs and ``compile``); *cache_tag* its
+    ``sys.implementation.cache_tag`` (for the ``__pycache__`` files of replaced distributions).
+    """
+    workers = workers or min(32, (os.cpu_count() or 2) * 2)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        unpacked = list(pool.map(lambda w: unpack_wheel(w.path, cache, sha256=w.sha256), wheels))
+    pendings = []
+    for wheel, entry in zip(wheels, unpacked, strict=True):
+        purelib, name, version = _wheel_info(entry)
+        pendings.append(_Pending(wheel, entry, name, version, scheme.purelib if purelib else scheme.platlib))
+    with Transaction() as transaction:
+        stops = [scheme.purelib, scheme.platlib, scheme.scripts, scheme.data, scheme.headers]
+        for dist in replace:
+            removal = uninstall_set(
+                dist,
+                scripts_dir=replace_scripts_dir or str(scheme.scripts),
+                prefix=prefix,
+                cache_tag=cache_tag,
+            )
+            remove_in(transaction, removal, stop_dirs=stops)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_link_one, p, scheme, transaction, link_mode, python) for p in pendings]
+            errors = [f.exception() for f in futures]
+        for error in errors:
+            if error is not None:
+                raise error
+        if compile:
+            sources = [
+                path
+                for p in pendings
+                for path, _h, _s in p.records
+                if path.suffix == ".py" and (scheme.purelib in path.parents or scheme.platlib in path.parents)
+            ]
+            new_caches = {s.parent / "__pycache__" for s in sources}
+            new_caches = {d for d in new_caches if not d.exists()}
+            compile_files(python, sources)
+            for directory in sorted(new_caches):
+                if directory.is_dir():
+                    transaction.created(directory)
+            if cache_tag:
+                for p in pendings:
+                    extra = []
+                    for path, _h, _s in p.records:
+                        if path.suffix != ".py":
+                            continue
+                        pyc = path.parent / "__pycache__" / f"{path.stem}.{cache_tag}.pyc"
+                        if pyc.is_file():
+                            transaction.created(pyc)
+                            data = pyc.read_bytes()
+                            extra.append((pyc, record_hash(data), len(data)))
+                    p.records.extend(extra)
+        results = []
+        for p in pendings:
+            record = _write_record(p, transaction)
+            files = (*tuple(path for path, _h, _s in p.records), record)
+            results.append(InstalledDist(p.name, p.version, record.parent, files, dict(p.kinds)))
+            if reporter is not None:
+                reporter(f"{p.name}=={p.version}")
+    return results

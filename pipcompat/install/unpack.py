@@ -1,0 +1,196 @@
+"""Unpack a wheel once into the cache's ``archives`` bucket: an immutable entry keyed by its sha256.
+
+An entry is ``<archives>/ab/cd/<sha256>/`` holding ``tree/`` (the wheel's files, exactly) and
+``manifest.json`` (every file's RECORD hash, size and whether it is executable). Entries appear by atomic
+rename, so concurrent processes never see half an entry. Unpacking is safe: absolute names, ``..``
+components, drive letters and symlink members are refused; every file is checked against the wheel's own
+``RECORD`` (a file whose hash or size disagrees is an error, naming the file).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from pipcompat.cache import Cache, atomic_directory
+from pipcompat.errors import PipcompatError
+
+MANIFEST = "manifest.json"
+TREE = "tree"
+_CHUNK = 1 << 20
+
+
+class InvalidWheelError(PipcompatError):
+    """A wheel that cannot be installed: unreadable, unsafe, or not matching its own RECORD."""
+
+
+def record_hash(data: bytes) -> str:
+    """``sha256=<urlsafe base64, no padding>``, as RECORD writes it."""
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str
+    """Posix path relative to the wheel root."""
+    hash: str
+    size: int
+    executable: bool = False
+
+
+@dataclass(frozen=True)
+class UnpackedWheel:
+    """An unpacked wheel in the cache."""
+
+    root: Path
+    """The entry directory; the files are under ``tree``."""
+    files: tuple[FileEntry, ...]
+    dist_info: str
+    """The ``name-version.dist-info`` directory name inside the wheel."""
+
+    @property
+    def tree(self) -> Path:
+        return self.root / TREE
+
+
+def _safe_member(name: str, wheel: Path) -> str:
+    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise InvalidWheelError(f"{wheel.name} has a file with an absolute path: {name}")
+    parts = PurePosixPath(name).parts
+    if any(part == ".." for part in parts):
+        raise InvalidWheelError(
+            f"{wheel.name} has a file outside its own tree: {name}", hint="the wheel is unsafe; not installed"
+        )
+    return "/".join(part for part in parts if part not in ("", "."))
+
+
+def _find_dist_info(names: list[str], wheel: Path) -> str:
+    tops = {n.split("/", 1)[0] for n in names if "/" in n}
+    found = sorted(t for t in tops if t.endswith(".dist-info"))
+    if len(found) != 1:
+        raise InvalidWheelError(f"{wheel.name} has {len(found)} .dist-info directories, not one")
+    return found[0]
+
+
+def _record_of(archive: zipfile.ZipFile, dist_info: str) -> dict[str, tuple[str, str]]:
+    try:
+        text = archive.read(f"{dist_info}/RECORD").decode("utf-8")
+    except KeyError:
+        return {}
+    rows = {}
+    for row in csv.reader(io.StringIO(text)):
+        if row:
+            rows[row[0]] = (row[1] if len(row) > 1 else "", row[2] if len(row) > 2 else "")
+    return rows
+
+
+def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], str]:
+    try:
+        archive = zipfile.ZipFile(wheel)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InvalidWheelError(f"{wheel.name} is not a valid wheel: {exc}") from None
+    with archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        dist_info = _find_dist_info([i.filename for i in infos], wheel)
+        record = _record_of(archive, dist_info)
+        entries: list[FileEntry] = []
+        for info in infos:
+            name = _safe_member(info.filename, wheel)
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise InvalidWheelError(f"{wheel.name} has a symbolic link: {name}")
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            size = 0
+            try:
+                with archive.open(info) as source, open(target, "wb") as out:
+                    while chunk := source.read(_CHUNK):
+                        digest.update(chunk)
+                        size += len(chunk)
+                        out.write(chunk)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise InvalidWheelError(f"{wheel.name} is corrupt ({name}): {exc}") from None
+            executable = bool(mode & 0o111)
+            if executable:
+                os.chmod(target, 0o755)
+            hashed = "sha256=" + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+            expected = record.get(info.filename) or record.get(name)
+            is_signature = name in (
+                f"{dist_info}/RECORD",
+                f"{dist_info}/RECORD.jws",
+                f"{dist_info}/RECORD.p7s",
+            )
+            if expected is not None and not is_signature:
+                want_hash, want_size = expected
+                algorithm = want_hash.partition("=")[0]
+                if algorithm == "sha256" and want_hash != hashed:
+                    raise InvalidWheelError(
+                        f"{wheel.name}: {name} does not match the hash RECORD gives for it",
+                        hint="the wheel is corrupt or was tampered with",
+                    )
+                if want_size and want_size.isdigit() and int(want_size) != size:
+                    raise InvalidWheelError(
+                        f"{wheel.name}: {name} does not match the size RECORD gives for it"
+                    )
+            entries.append(FileEntry(name, hashed, size, executable))
+    return entries, dist_info
+
+
+def _load(root: Path) -> UnpackedWheel:
+    data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    files = tuple(FileEntry(f[0], f[1], int(f[2]), bool(f[3])) for f in data["files"])
+    return UnpackedWheel(root=root, files=files, dist_info=str(data["dist_info"]))
+
+
+def unpack_wheel(wheel: Path, cache: Cache, *, sha256: str | None = None) -> UnpackedWheel:
+    """The cache entry of *wheel* (created on first use); *sha256* of the file when already known."""
+    digest = sha256 or file_sha256(wheel)
+    root = cache.entry("archives", digest)
+    if (root / MANIFEST).is_file():
+        try:
+            return _load(root)
+        except (OSError, ValueError, KeyError, IndexError):
+            pass  # a damaged entry: rebuilt below
+    with cache.lock(root):
+        if (root / MANIFEST).is_file():
+            try:
+                return _load(root)
+            except (OSError, ValueError, KeyError, IndexError):
+                _discard(root)
+        elif root.exists():
+            _discard(root)
+        with atomic_directory(root) as temp:
+            entries, dist_info = _extract(wheel, temp / TREE)
+            manifest = {
+                "wheel": wheel.name,
+                "dist_info": dist_info,
+                "files": [[e.path, e.hash, e.size, e.executable] for e in entries],
+            }
+            (temp / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    return _load(root)
+
+
+def _discard(root: Path) -> None:
+    import shutil
+    import tempfile
+
+    aside = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.", suffix=".bad"))
+    os.replace(root, aside / "entry")
+    shutil.rmtree(aside, ignore_errors=True)

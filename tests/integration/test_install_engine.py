@@ -1,0 +1,243 @@
+"""The install engine against real venvs: linking from the cache, RECORD, scripts, rollback."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pipcompat.cache import Cache
+from pipcompat.env.installed import find_installed
+from pipcompat.install.engine import WheelToInstall, install_wheels
+from pipcompat.install.scheme import scheme_for
+from pipcompat.install.target import TargetPython, probe, scan_environment
+from pipcompat.install.unpack import InvalidWheelError, unpack_wheel
+from tests.support.packages import PackageSpec, build_wheel
+
+pytestmark = pytest.mark.integration
+
+HELLO = PackageSpec(
+    "hello-world",
+    "1.0",
+    deps=["other>=2"],
+    console_scripts={"hello": "hello_world:main"},
+    files={
+        "hello_world/sub/data.txt": "payload\n",
+        "hello_world-1.0.data/scripts/raw-tool": "#!python\nprint('raw tool')\n",
+        "hello_world-1.0.data/data/share/hello/notes.txt": "notes\n",
+    },
+)
+OTHER = PackageSpec("other", "2.0")
+
+
+def _venv(path: Path) -> TargetPython:
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    return probe(path / "bin" / "python")
+
+
+def _tree(root: Path) -> dict[str, tuple[int, bytes]]:
+    found = {}
+    for directory, dirs, files in os.walk(root):
+        for name in dirs:
+            found[os.path.relpath(os.path.join(directory, name), root) + "/"] = (0, b"")
+        for name in files:
+            path = Path(directory, name)
+            found[os.path.relpath(path, root)] = (path.stat().st_mode, path.read_bytes())
+    return found
+
+
+def _install(target: TargetPython, cache: Cache, *wheels: Path, **kwargs: object) -> list:  # type: ignore[type-arg]
+    return install_wheels(
+        [WheelToInstall(w, requested=True) for w in wheels],
+        scheme_for(target),
+        cache,
+        python=str(target.executable),
+        cache_tag=target.cache_tag,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def wheels(tmp_path: Path) -> tuple[Path, Path]:
+    return build_wheel(HELLO, tmp_path / "dists"), build_wheel(OTHER, tmp_path / "dists")
+
+
+def test_installed_packages_import_and_scripts_run(tmp_path: Path, wheels: tuple[Path, Path]) -> None:
+    target = _venv(tmp_path / "venv")
+    _install(target, Cache(tmp_path / "cache"), *wheels)
+    python = str(target.executable)
+    assert subprocess.run([python, "-c", "import hello_world, other"], check=False).returncode == 0
+    hello = subprocess.run([str(tmp_path / "venv/bin/hello")], capture_output=True, text=True, check=True)
+    assert hello.stdout == "hello-world 1.0\n"
+    raw = subprocess.run([str(tmp_path / "venv/bin/raw-tool")], capture_output=True, text=True, check=True)
+    assert raw.stdout == "raw tool\n"
+    assert (tmp_path / "venv/share/hello/notes.txt").read_text() == "notes\n"
+    assert (tmp_path / "venv/bin/hello").read_text().startswith(f"#!{python}\n")
+
+
+def test_record_lists_every_installed_file_with_its_hash(tmp_path: Path, wheels: tuple[Path, Path]) -> None:
+    target = _venv(tmp_path / "venv")
+    _install(target, Cache(tmp_path / "cache"), *wheels)
+    site = Path(target.paths["purelib"])
+    dist_info = site / "hello_world-1.0.dist-info"
+    rows = list(csv.reader((dist_info / "RECORD").read_text().splitlines()))
+    assert ["hello_world-1.0.dist-info/RECORD", "", ""] in rows
+    listed = set()
+    for path, digest, size in rows:
+        full = (site / path).resolve()
+        listed.add(full)
+        if path.endswith("RECORD"):
+            continue
+        data = full.read_bytes()
+        expected = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        assert (digest, int(size)) == (expected, len(data)), path
+    assert (tmp_path / "venv/bin/hello").resolve() in listed
+    assert (dist_info / "INSTALLER").read_text() == "pipcompat\n"
+    assert (dist_info / "REQUESTED").exists()
+    dist = find_installed("Hello_World", target.sys_path, scan_environment(target))
+    assert dist is not None and dist.installer == "pipcompat" and dist.requested
+
+
+def test_hardlinks_share_the_cache_entry_and_a_second_venv_costs_little(
+    tmp_path: Path, wheels: tuple[Path, Path]
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    first = _venv(tmp_path / "one")
+    second = _venv(tmp_path / "two")
+    result = _install(first, cache, *wheels)
+    _install(second, cache, *wheels)
+    entry = unpack_wheel(wheels[0], cache)
+    cached = entry.tree / "hello_world" / "__init__.py"
+    for venv in (first, second):
+        installed = Path(venv.paths["purelib"]) / "hello_world" / "__init__.py"
+        assert installed.stat().st_ino == cached.stat().st_ino
+    assert result[0].link_kinds.get("hardlink", 0) > 0
+    assert cached.stat().st_nlink >= 3
+
+
+def test_copy_mode_makes_independent_files(tmp_path: Path, wheels: tuple[Path, Path]) -> None:
+    cache = Cache(tmp_path / "cache")
+    target = _venv(tmp_path / "venv")
+    _install(target, cache, *wheels, link_mode="copy")
+    entry = unpack_wheel(wheels[0], cache)
+    installed = Path(target.paths["purelib"]) / "hello_world" / "__init__.py"
+    assert installed.stat().st_ino != (entry.tree / "hello_world" / "__init__.py").stat().st_ino
+    assert installed.read_bytes() == (entry.tree / "hello_world" / "__init__.py").read_bytes()
+
+
+def test_compile_writes_pyc_files_into_record(tmp_path: Path, wheels: tuple[Path, Path]) -> None:
+    target = _venv(tmp_path / "venv")
+    _install(target, Cache(tmp_path / "cache"), *wheels, compile=True)
+    site = Path(target.paths["purelib"])
+    pyc = site / "hello_world" / "__pycache__" / f"__init__.{target.cache_tag}.pyc"
+    assert pyc.is_file()
+    assert (
+        f"hello_world/__pycache__/__init__.{target.cache_tag}.pyc"
+        in (site / "hello_world-1.0.dist-info/RECORD").read_text()
+    )
+
+
+def test_a_corrupt_wheel_second_in_the_list_leaves_the_environment_as_it_was(
+    tmp_path: Path, wheels: tuple[Path, Path]
+) -> None:
+    target = _venv(tmp_path / "venv")
+    cache = Cache(tmp_path / "cache")
+    _install(target, cache, wheels[1])
+    before = _tree(tmp_path / "venv")
+    corrupt = tmp_path / "bad" / "broken-1.0-py3-none-any.whl"
+    corrupt.parent.mkdir()
+    corrupt.write_bytes(b"not a zip file")
+    with pytest.raises(InvalidWheelError):
+        _install(target, cache, wheels[0], corrupt)
+    assert _tree(tmp_path / "venv") == before
+
+
+def test_a_failure_while_linking_rolls_back_and_restores_replaced_packages(tmp_path: Path) -> None:
+    target = _venv(tmp_path / "venv")
+    cache = Cache(tmp_path / "cache")
+    old = build_wheel(PackageSpec("other", "1.0", console_scripts={"other": "other:main"}), tmp_path / "d1")
+    _install(target, cache, old)
+    before = _tree(tmp_path / "venv")
+    new = build_wheel(PackageSpec("other", "2.0"), tmp_path / "d2")
+    bad = build_wheel(PackageSpec("bad", "1.0", files={"bad-1.0.data/unknown/x": "x"}), tmp_path / "d2")
+    existing = find_installed("other", target.sys_path, scan_environment(target))
+    assert existing is not None
+    with pytest.raises(InvalidWheelError, match=r"unknown \.data directory"):
+        install_wheels(
+            [WheelToInstall(new), WheelToInstall(bad)],
+            scheme_for(target),
+            cache,
+            python=str(target.executable),
+            cache_tag=target.cache_tag,
+            replace=[existing],
+            prefix=str(target.prefix),
+        )
+    assert _tree(tmp_path / "venv") == before
+
+
+def test_replacing_a_version_removes_the_old_files(tmp_path: Path) -> None:
+    target = _venv(tmp_path / "venv")
+    cache = Cache(tmp_path / "cache")
+    old = build_wheel(PackageSpec("other", "1.0", files={"other/old.py": ""}), tmp_path / "d1")
+    _install(target, cache, old)
+    existing = find_installed("other", target.sys_path, scan_environment(target))
+    assert existing is not None
+    new = build_wheel(PackageSpec("other", "2.0"), tmp_path / "d2")
+    install_wheels(
+        [WheelToInstall(new)],
+        scheme_for(target),
+        cache,
+        python=str(target.executable),
+        replace=[existing],
+        prefix=str(target.prefix),
+    )
+    site = Path(target.paths["purelib"])
+    assert not (site / "other" / "old.py").exists()
+    assert not (site / "other-1.0.dist-info").exists()
+    assert (site / "other-2.0.dist-info" / "RECORD").is_file()
+
+
+@pytest.mark.parametrize("name", ["../evil.py", "/abs/evil.py", "pkg/../../evil.py"])
+def test_wheels_with_paths_outside_their_tree_are_refused(tmp_path: Path, name: str) -> None:
+    wheel = tmp_path / "evil-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(name, "x")
+        archive.writestr("evil-1.0.dist-info/METADATA", "Name: evil\nVersion: 1.0\n")
+        archive.writestr("evil-1.0.dist-info/WHEEL", "Root-Is-Purelib: true\n")
+    with pytest.raises(InvalidWheelError):
+        unpack_wheel(wheel, Cache(tmp_path / "cache"))
+    assert not (tmp_path / "evil.py").exists()
+
+
+def test_a_record_that_lies_is_refused(tmp_path: Path) -> None:
+    wheel = tmp_path / "liar-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("liar/__init__.py", "print('changed')\n")
+        archive.writestr("liar-1.0.dist-info/METADATA", "Name: liar\nVersion: 1.0\n")
+        archive.writestr("liar-1.0.dist-info/WHEEL", "Root-Is-Purelib: true\n")
+        archive.writestr(
+            "liar-1.0.dist-info/RECORD", "liar/__init__.py,sha256=AAAA,18\nliar-1.0.dist-info/RECORD,,\n"
+        )
+    with pytest.raises(InvalidWheelError, match="does not match the hash"):
+        unpack_wheel(wheel, Cache(tmp_path / "cache"))
+
+
+def test_user_prefix_root_and_target_schemes(tmp_path: Path) -> None:
+    target = _venv(tmp_path / "venv")
+    short = target.python_short
+    prefixed = scheme_for(target, prefix=tmp_path / "pfx")
+    assert prefixed.purelib == tmp_path / "pfx" / "lib" / f"python{short}" / "site-packages"
+    assert prefixed.scripts == tmp_path / "pfx" / "bin"
+    rooted = scheme_for(target, root=tmp_path / "root")
+    assert rooted.purelib == tmp_path / "root" / str(target.paths["purelib"]).lstrip("/")
+    targeted = scheme_for(target, target_dir=tmp_path / "tgt")
+    assert targeted.purelib == targeted.platlib == tmp_path / "tgt"
+    user = scheme_for(target, user=True)
+    assert str(user.purelib).startswith(str(target.user_base))
