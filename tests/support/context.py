@@ -8,7 +8,7 @@ unless a test sets it), and HOME/XDG directories and the cache live in the test'
 from __future__ import annotations
 
 import functools
-import importlib.metadata
+import importlib.util
 import os
 import re
 import subprocess
@@ -79,12 +79,15 @@ def clean_environ(root: Path, base: Mapping[str, str] | None = None) -> dict[str
 
 @functools.cache
 def _pipcompat_installed() -> bool:
-    """Whether this interpreter has pipcompat installed (tox installs the wheel; a dev may ``-e .``)."""
-    try:
-        importlib.metadata.distribution("pipcompat")
-    except importlib.metadata.PackageNotFoundError:
+    """Whether the pipcompat these tests import is an installed copy (tox's wheel) rather than the checkout.
+
+    Decided by where the package really is, not by installed metadata: a ``pipcompat.egg-info`` left in the
+    checkout by ``pip install .`` must not make the checkout look installed.
+    """
+    spec = importlib.util.find_spec("pipcompat")
+    if spec is None or spec.origin is None:
         return False
-    return True
+    return REPO_ROOT.resolve() not in Path(spec.origin).resolve().parents
 
 
 def _import_dir(root: Path) -> Path:
