@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import marshal
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -33,6 +35,7 @@ from pipcompat.index.session import HttpSession, NetworkError
 from pipcompat.index.simple import (
     ACCEPT,
     IndexPageError,
+    make_link,
     matches_project,
     parse_html_page,
     parse_page,
@@ -380,7 +383,23 @@ class IndexClient:
         if response.status in (404, 410):
             return []
         self._check_status(response, url)
-        return parse_page(response.body, response.content_type, page_url=response.url, index_url=clean_index)
+        return self._parse_cached(response, clean_index)
+
+    def _parse_cached(self, response: CachedResponse, index_url: str) -> list[Link]:
+        """Parse a page, or load what parsing the same bytes gave last time (big pages are slow to parse)."""
+        if self.cache is None:
+            return parse_page(
+                response.body, response.content_type, page_url=response.url, index_url=index_url
+            )
+        digest = hashlib.sha256(response.body).hexdigest()
+        key = digest_key("links", _PARSED_FORMAT, response.url, index_url, response.content_type, digest)
+        entry = self.cache.entry("http", key)
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+            return [_link_from_row(row, index_url) for row in marshal.loads(entry.read_bytes())]
+        links = parse_page(response.body, response.content_type, page_url=response.url, index_url=index_url)
+        with contextlib.suppress(OSError, ValueError):
+            write_atomic(entry, marshal.dumps([_link_to_row(link) for link in links]))
+        return links
 
     def _check_status(self, response: CachedResponse, url: str) -> None:
         if response.status >= 400:
@@ -663,6 +682,30 @@ class IndexClient:
                 raise self._session.describe(error, link.url) from None
         finally:
             response.close()
+
+
+#: Bump when the stored rows change; includes the Python version since ``marshal`` may change with it.
+_PARSED_FORMAT = f"1-{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _link_to_row(link: Link) -> tuple[Any, ...]:
+    return (
+        link.filename,
+        link.url,
+        dict(link.hashes),
+        link.requires_python,
+        link.yanked,
+        None if link.metadata_hashes is None else dict(link.metadata_hashes),
+        link.upload_time,
+        link.size,
+    )
+
+
+def _link_from_row(row: tuple[Any, ...], index_url: str) -> Link:
+    filename, url, hashes, requires_python, yanked, metadata_hashes, upload_time, size = row
+    return make_link(
+        filename, url, index_url, hashes, requires_python, yanked, metadata_hashes, upload_time, size
+    )
 
 
 def _reliable_sdist_metadata(data: bytes) -> bool:

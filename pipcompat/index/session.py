@@ -389,7 +389,7 @@ class HttpSession:
             index = self._matching_index(clean)
             found = None
             if index is not None:
-                found = self._keyring.get(strip_credentials(index), user)
+                found = self._keyring.get(strip_credentials(index).rstrip("/") + "/", user)
             found = found or self._keyring.get(netloc, user)
             if found is not None and found != sent:
                 return found

@@ -555,3 +555,31 @@ def test_importing_the_index_client_does_not_import_requests() -> None:
     code = "import sys, pipcompat.index; print('requests' in sys.modules, 'urllib3' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_keyring_command_is_asked_only_after_a_401(index_server: IndexServerFactory, tmp_path: Path) -> None:
+    server = index_server(SPECS, auth=("user", PASSWORD))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "keyring.log"
+    script = bin_dir / "keyring"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, sys\n"
+        f"open({str(log)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+        f"print(json.dumps({{'username': 'user', 'password': {PASSWORD!r}}}))\n"
+    )
+    script.chmod(0o755)
+    environ = {"HOME": str(tmp_path / "home"), "PATH": str(bin_dir)}
+    with client(server, tmp_path, keyring_provider="subprocess", environ=environ, no_input=True) as c:
+        assert len(c.links("beta")) == 3
+        assert len(c.links("alpha")) == 4
+    asked = log.read_text().splitlines()
+    assert asked == [f"--mode=creds --output=json get {server.url}/"]  # the index URL first, as pip
+    log.unlink()
+    with (
+        client(server, tmp_path / "other", keyring_provider="disabled", environ=environ) as c,
+        pytest.raises(AuthenticationError),
+    ):
+        c.links("beta")
+    assert not log.exists()

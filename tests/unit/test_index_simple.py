@@ -14,6 +14,7 @@ from pipcompat.index.lazywheel import RangeFile, read_wheel_metadata
 from pipcompat.index.session import HttpSession
 from pipcompat.index.simple import (
     IndexPageError,
+    make_link,
     matches_project,
     parse_html_page,
     parse_json_page,
@@ -28,6 +29,7 @@ from pipcompat.index.urls import (
     split_credentials,
     strip_credentials,
 )
+from pipcompat.models import Link
 from tests.support.packages import PackageSpec, build_wheel
 
 PAGE = "https://example.org/simple/foo/"
@@ -243,3 +245,10 @@ def test_range_file_reads_a_wheel_through_ranges(tmp_path: Path) -> None:
     metadata = read_wheel_metadata(remote, "foo-1.0-py3-none-any.whl", "https://h/x")  # type: ignore[arg-type]
     assert b"Requires-Dist: bar" in metadata
     assert asked[0].startswith("bytes=-")
+
+
+def test_fast_link_construction_equals_the_dataclass() -> None:
+    fields = ("f-1.0.tar.gz", "https://h/f-1.0.tar.gz", INDEX, {"sha256": SHA}, ">=3", "", {}, "2024", 3)
+    fast = make_link(*fields)
+    assert fast == Link(*fields) and repr(fast) == repr(Link(*fields))
+    assert make_link("f", "u", INDEX, {}) == Link("f", "u", INDEX)
