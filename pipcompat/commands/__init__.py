@@ -26,6 +26,7 @@ ALWAYS_IMPLEMENTED = frozenset(
 COMMAND_MODULES: dict[str, str] = {
     "pip hash": "pipcompat.commands.pip_hash",
     "pip config": "pipcompat.commands.pip_config",
+    "pip compile": "pipcompat.commands.pip_compile",
     "venv": "pipcompat.commands.venv",
     "pip freeze": "pipcompat.commands.pip_freeze",
     "pip list": "pipcompat.commands.pip_list",

@@ -1,0 +1,1048 @@
+"""``pipcompat pip compile``: pip-compile's command, with pip-compile's output file, byte for byte.
+
+The steps are pip-compile's (pip-tools 7.6):
+
+1. pick the source files (``requirements.in``, ``setup.py``, ``pyproject.toml``, ``setup.cfg`` when none is
+   given) and the output file (``requirements.in`` → ``requirements.txt``; a project file →
+   ``requirements.txt`` next to it; ``-`` is standard output);
+2. gather the index options the way pip-compile hands them to pip: pip's configuration (``pip.conf``
+   ``[global]``/``[install]``, ``PIP_*``), then pip-compile's own options, then ``--pip-args``, then the
+   option lines of the source files;
+3. keep the pins of an existing output file as preferences (unless ``--upgrade``; without the packages
+   named by ``--upgrade-package``);
+4. resolve for the interpreter running pipcompat, compute hashes with ``--generate-hashes``;
+5. write the file atomically (nothing is written on error, nothing at all with ``--dry-run``) and echo it
+   on standard error, as pip-compile does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
+
+from packaging.markers import Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from pipcompat.errors import SUCCESS, PipcompatError, UsageError
+from pipcompat.lock.existing import ExistingPin, existing_pins
+from pipcompat.lock.piptools_output import (
+    MESSAGE_UNINSTALLABLE,
+    UNSAFE_PACKAGES,
+    CompiledPin,
+    OutputOptions,
+    compile_command,
+    render_output,
+)
+from pipcompat.requirements import FileOptions, ParsedRequirement, RequirementForm, parse_requirements_files
+
+if TYPE_CHECKING:
+    from pipcompat.commands import Context
+    from pipcompat.models import Link, TargetEnvironment
+    from pipcompat.settings import CommandSettings
+
+IMPLEMENTED_OPTIONS = frozenset(
+    {
+        "color",
+        "verbose",
+        "quiet",
+        "dry_run",
+        "pre",
+        "rebuild",
+        "extras",
+        "all_extras",
+        "find_links",
+        "index_url",
+        "no_index",
+        "extra_index_url",
+        "cert",
+        "client_cert",
+        "trusted_host",
+        "uploaded_prior_to",
+        "header",
+        "emit_trusted_host",
+        "annotate",
+        "annotation_style",
+        "upgrade",
+        "upgrade_packages",
+        "output_file",
+        "newline",
+        "allow_unsafe",
+        "strip_extras",
+        "generate_hashes",
+        "reuse_hashes",
+        "max_rounds",
+        "src_files",
+        "build_isolation",
+        "emit_find_links",
+        "cache_dir",
+        "pip_args_str",
+        "resolver_name",
+        "emit_index_url",
+        "emit_options",
+        "unsafe_package",
+        "config",
+        "no_config",
+        "constraint",
+    }
+)
+
+DEFAULT_REQUIREMENTS_FILES = ("requirements.in", "setup.py", "pyproject.toml", "setup.cfg")
+DEFAULT_OUTPUT_FILE = "requirements.txt"
+METADATA_FILENAMES = frozenset({"setup.py", "setup.cfg", "pyproject.toml"})
+
+STRIP_EXTRAS_WARNING = (
+    "WARNING: --strip-extras is becoming the default in version 8.0.0. To silence this warning, either use "
+    "--strip-extras to opt into the new default or use --no-strip-extras to retain the existing behavior."
+)
+DRY_RUN_MESSAGE = "Dry-run, so nothing updated."
+
+_LINE_SUFFIX = re.compile(r" \(line \d+\)$")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Index options: pip's configuration, pip-compile's options, --pip-args
+
+
+@dataclass
+class IndexOptions:
+    """pip's finder and session options as pip-compile ends up passing them to pip."""
+
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    no_index: bool = False
+    find_links: list[str] = field(default_factory=list)
+    trusted_hosts: list[str] = field(default_factory=list)
+    pre: bool = False
+    prefer_binary: bool = False
+    no_binary: set[str] = field(default_factory=set)
+    only_binary: set[str] = field(default_factory=set)
+    cert: str | None = None
+    client_cert: str | None = None
+    timeout: float | None = None
+    retries: int | None = None
+    proxy: str | None = None
+    uploaded_prior_to: str | None = None
+    keyring_provider: str | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def file_options(self) -> FileOptions:
+        return FileOptions(
+            index_url=self.index_url,
+            extra_index_urls=tuple(self.extra_index_urls),
+            no_index=self.no_index,
+            find_links=tuple(self.find_links),
+            no_binary=frozenset(self.no_binary),
+            only_binary=frozenset(self.only_binary),
+            prefer_binary=self.prefer_binary,
+            pre=self.pre,
+            all_releases=frozenset({":all:"}) if self.pre else frozenset(),
+            trusted_hosts=tuple(self.trusted_hosts),
+        )
+
+
+def _exclusive_choice(value: str, target: set[str], other: set[str]) -> None:
+    """pip's ``--no-binary``/``--only-binary`` rule: names move between the sets, ``:all:``/``:none:``."""
+    names = value.split(",")
+    while ":all:" in names:
+        other.clear()
+        target.clear()
+        target.add(":all:")
+        names = names[names.index(":all:") + 1 :]
+        if ":none:" not in names:
+            return
+    for name in names:
+        if name == ":none:":
+            target.clear()
+        elif name:
+            canonical = canonicalize_name(name)
+            other.discard(canonical)
+            target.add(canonical)
+
+
+_TRUE_WORDS = frozenset({"y", "yes", "t", "true", "on", "1"})
+_FALSE_WORDS = frozenset({"n", "no", "f", "false", "off", "0"})
+
+
+def _config_bool(value: str) -> bool | None:
+    word = value.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    return None
+
+
+def apply_pip_config(options: IndexOptions, values: Iterable[Any]) -> None:
+    """Apply pip configuration values (lowest precedence first): the later value of a key wins."""
+    latest: dict[str, tuple[str, str]] = {}
+    for item in values:
+        latest[str(item.key)] = (str(item.value), str(item.origin))
+    for key, (value, origin) in latest.items():
+        if key in ("index-url", "i"):
+            options.index_url = value
+        elif key == "extra-index-url":
+            options.extra_index_urls = value.split()
+        elif key in ("find-links", "f"):
+            options.find_links = value.split()
+        elif key == "trusted-host":
+            options.trusted_hosts = value.split()
+        elif key == "no-index":
+            options.no_index = bool(_config_bool(value))
+        elif key == "pre":
+            options.pre = bool(_config_bool(value))
+        elif key == "prefer-binary":
+            options.prefer_binary = bool(_config_bool(value))
+        elif key == "no-binary":
+            _exclusive_choice(value, options.no_binary, options.only_binary)
+        elif key == "only-binary":
+            _exclusive_choice(value, options.only_binary, options.no_binary)
+        elif key == "cert":
+            options.cert = value
+        elif key == "client-cert":
+            options.client_cert = value
+        elif key in ("timeout", "default-timeout"):
+            try:
+                options.timeout = float(value)
+            except ValueError:
+                continue
+        elif key == "retries":
+            try:
+                options.retries = int(value)
+            except ValueError:
+                continue
+        elif key == "proxy":
+            options.proxy = value
+        elif key == "uploaded-prior-to":
+            options.uploaded_prior_to = value
+        elif key == "keyring-provider":
+            options.keyring_provider = value
+        else:
+            continue
+        options.origins[key] = origin
+
+
+# pip install options --pip-args may carry: spelling → (key, takes a value). Options without effect on the
+# output (verbosity, pip's own cache, version check) are accepted and ignored.
+_PIP_ARGS: dict[str, tuple[str, bool]] = {
+    "-i": ("index_url", True),
+    "--index-url": ("index_url", True),
+    "--extra-index-url": ("extra_index_url", True),
+    "--no-index": ("no_index", False),
+    "-f": ("find_links", True),
+    "--find-links": ("find_links", True),
+    "--trusted-host": ("trusted_host", True),
+    "--pre": ("pre", False),
+    "--prefer-binary": ("prefer_binary", False),
+    "--no-binary": ("no_binary", True),
+    "--only-binary": ("only_binary", True),
+    "--cert": ("cert", True),
+    "--client-cert": ("client_cert", True),
+    "--timeout": ("timeout", True),
+    "--default-timeout": ("timeout", True),
+    "--retries": ("retries", True),
+    "--proxy": ("proxy", True),
+    "--uploaded-prior-to": ("uploaded_prior_to", True),
+    "--keyring-provider": ("keyring_provider", True),
+    "--cache-dir": ("ignored", True),
+    "--no-cache-dir": ("ignored", False),
+    "--no-build-isolation": ("ignored", False),
+    "--disable-pip-version-check": ("ignored", False),
+    "--isolated": ("ignored", False),
+    "--no-input": ("ignored", False),
+    "-q": ("ignored", False),
+    "--quiet": ("ignored", False),
+    "-v": ("ignored", False),
+    "--verbose": ("ignored", False),
+}
+
+
+def parse_pip_args(text: str) -> list[tuple[str, str | None]]:
+    """``--pip-args`` split as a shell would and read as pip's options: ``[(key, value), ...]``.
+
+    Raises :class:`UsageError` for an option pipcompat does not handle there yet.
+    """
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"invalid --pip-args {text!r}: {exc}") from None
+    result: list[tuple[str, str | None]] = []
+    position = 0
+    while position < len(words):
+        word = words[position]
+        position += 1
+        spelling, value = word, None
+        if word.startswith("--") and "=" in word:
+            spelling, value = word.split("=", 1)
+        elif word.startswith("-") and not word.startswith("--") and len(word) > 2:
+            spelling, value = word[:2], word[2:]
+        known = _PIP_ARGS.get(spelling)
+        if known is None:
+            raise UsageError(
+                f"--pip-args: pip option {spelling!r} is not supported by 'pipcompat pip compile' yet",
+                hint="leave it out of --pip-args, or run pip-compile itself",
+            )
+        key, takes_value = known
+        if takes_value and value is None:
+            if position >= len(words):
+                raise UsageError(f"--pip-args: {spelling} option requires an argument")
+            value = words[position]
+            position += 1
+        elif not takes_value and value is not None:
+            raise UsageError(f"--pip-args: {spelling} option does not take a value")
+        result.append((key, value))
+    return result
+
+
+def apply_option(options: IndexOptions, key: str, value: str | None, origin: str) -> None:
+    """One command-line option (pip-compile's or from ``--pip-args``), with optparse's append semantics."""
+    if key == "index_url" and value is not None:
+        options.index_url = value
+    elif key == "extra_index_url" and value is not None:
+        options.extra_index_urls.append(value)
+    elif key == "no_index":
+        options.no_index = True
+    elif key == "find_links" and value is not None:
+        options.find_links.append(value)
+    elif key == "trusted_host" and value is not None:
+        options.trusted_hosts.append(value)
+    elif key == "pre":
+        options.pre = True
+    elif key == "prefer_binary":
+        options.prefer_binary = True
+    elif key == "no_binary" and value is not None:
+        _exclusive_choice(value, options.no_binary, options.only_binary)
+    elif key == "only_binary" and value is not None:
+        _exclusive_choice(value, options.only_binary, options.no_binary)
+    elif key in ("cert", "client_cert", "proxy", "uploaded_prior_to", "keyring_provider"):
+        setattr(options, key, value)
+    elif key == "timeout" and value is not None:
+        try:
+            options.timeout = float(value)
+        except ValueError:
+            raise UsageError(f"invalid --timeout value {value!r}") from None
+    elif key == "retries" and value is not None:
+        try:
+            options.retries = int(value)
+        except ValueError:
+            raise UsageError(f"invalid --retries value {value!r}") from None
+    else:
+        return
+    options.origins[key.replace("_", "-")] = origin
+
+
+def index_options(settings: CommandSettings, pip_config: Iterable[Any]) -> IndexOptions:
+    """The index options pip-compile passes to pip: configuration, then its options, then ``--pip-args``."""
+    options = IndexOptions()
+    apply_pip_config(options, pip_config)
+    values = settings.values
+    origin = "command line"
+    for link in values.get("find_links") or ():
+        apply_option(options, "find_links", str(link), origin)
+    if values.get("index_url"):
+        apply_option(options, "index_url", str(values["index_url"]), origin)
+    if values.get("no_index"):
+        apply_option(options, "no_index", None, origin)
+    for url in values.get("extra_index_url") or ():
+        apply_option(options, "extra_index_url", str(url), origin)
+    if values.get("cert"):
+        apply_option(options, "cert", str(values["cert"]), origin)
+    if values.get("client_cert"):
+        apply_option(options, "client_cert", str(values["client_cert"]), origin)
+    if values.get("pre"):
+        apply_option(options, "pre", None, origin)
+    for host in values.get("trusted_host") or ():
+        apply_option(options, "trusted_host", str(host), origin)
+    if values.get("uploaded_prior_to"):
+        apply_option(options, "uploaded_prior_to", str(values["uploaded_prior_to"]), origin)
+    for key, value in parse_pip_args(str(values.get("pip_args_str") or "")):
+        apply_option(options, key, value, "--pip-args")
+    return options
+
+
+# --------------------------------------------------------------------------------------------------------
+# Sources
+
+
+@dataclass(frozen=True)
+class TopLevel:
+    """One top-level requirement (or constraint) as pip-compile collects them."""
+
+    requirement: Requirement | None
+    comes_from: str
+    """As annotations show it: ``-r requirements.in``, ``-c constraints.txt``, ``proj (pyproject.toml)``."""
+    is_constraint: bool = False
+    marker: Marker | None = None
+    """The marker that decides whether it applies and that the output repeats (extras dropped)."""
+    text: str = ""
+
+
+def rewrite_comes_from(comes_from: str, top_file: str, cwd: Path) -> str:
+    """pip-tools' ``comes_from`` as annotations show it: no ``(line N)``, posix paths relative to *cwd*."""
+    text = _LINE_SUFFIX.sub("", comes_from)
+    prefix, space, rest = text.partition(" ")
+    if prefix not in ("-r", "-c") or not space:
+        return text
+    scheme = rest.split(":", 1)[0].lower() if ":" in rest else ""
+    if scheme in ("file", "http", "https"):
+        return text
+    path = PurePath(rest)
+    if PurePath(top_file).is_absolute() or not path.is_absolute():
+        return f"{prefix} {path.as_posix()}"
+    return f"{prefix} {PurePath(os.path.relpath(path, cwd)).as_posix()}"
+
+
+def _drop_extra_markers(tokens: list[Any]) -> list[Any]:
+    """pip-tools' ``drop_extras`` over packaging's marker tokens: ``extra == ...`` tests removed."""
+    removed: list[int] = []
+    for index, token in enumerate(tokens):
+        if isinstance(token, str):
+            continue
+        if isinstance(token, list):
+            tokens[index] = _drop_extra_markers(token)
+            if not tokens[index]:
+                removed.append(index)
+            continue
+        if getattr(token[0], "value", None) == "extra":
+            removed.append(index)
+    for index in reversed(removed):
+        tokens.pop(index)
+    removed = []
+    for index in range(len(tokens) - 1):
+        first, second = tokens[index], tokens[index + 1]
+        if isinstance(first, str) and isinstance(second, str):
+            removed.append(index if first == "and" else index + 1)
+    for index in reversed(removed):
+        tokens.pop(index)
+    if tokens and isinstance(tokens[0], str):
+        tokens.pop(0)
+    if tokens and isinstance(tokens[-1], str):
+        tokens.pop(-1)
+    return tokens
+
+
+def drop_extras(marker: Marker | None) -> Marker | None:
+    """*marker* without its ``extra`` tests (``None`` when nothing is left)."""
+    if marker is None:
+        return None
+    copy = Marker(str(marker))
+    tokens = _drop_extra_markers(copy._markers)
+    if not tokens:
+        return None
+    copy._markers = tokens
+    return Marker(str(copy))
+
+
+def _marker_matches(marker: Marker | None, target: TargetEnvironment, extras: Sequence[str]) -> bool:
+    """pip's ``match_markers``: true without a marker, else for no extra or any of *extras*."""
+    if marker is None:
+        return True
+    from pipcompat.resolver.target import marker_environment
+
+    return any(marker.evaluate(dict(marker_environment(target, extra))) for extra in extras or ("",))
+
+
+def _top_level_from_parsed(item: ParsedRequirement, comes_from: str) -> TopLevel:
+    if item.is_editable or item.form not in (RequirementForm.NAMED, RequirementForm.DIRECT_URL):
+        raise PipcompatError(
+            f"{item.location}: {item.text!r} needs a build of a local project or a bare URL, which "
+            "'pipcompat pip compile' cannot do yet",
+            hint="name the package (name @ https://.../file.whl) or use pip-compile for this file",
+        )
+    try:
+        requirement = Requirement(item.text)
+    except InvalidRequirement as exc:
+        raise PipcompatError(f"{item.location}: invalid requirement {item.text!r}: {exc}") from None
+    return TopLevel(requirement, comes_from, item.is_constraint, requirement.marker, item.text)
+
+
+def read_pyproject(path: Path, shown: str) -> tuple[list[TopLevel], tuple[str, ...]]:
+    """The PEP 621 dependencies of a ``pyproject.toml`` (and the optional ones, with their extra).
+
+    Returns the requirements and the project's extras. Dynamic dependencies need the build backend.
+    """
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PipcompatError(f"could not read {shown}: {exc}") from None
+    project = data.get("project")
+    if not isinstance(project, dict) or "name" not in project:
+        raise PipcompatError(
+            f"{shown} has no [project] table with a name",
+            hint="'pipcompat pip compile' reads static PEP 621 metadata only, for now",
+        )
+    dynamic = project.get("dynamic", [])
+    if "dependencies" in dynamic or "optional-dependencies" in dynamic:
+        raise PipcompatError(
+            f"{shown} declares its dependencies as dynamic, which needs the project's build backend",
+            hint="building project metadata is not available yet; use pip-compile for this project",
+        )
+    name = str(project["name"])
+    comes_from = f"{name} ({PurePath(shown).as_posix()})"
+    result: list[TopLevel] = []
+    for text in project.get("dependencies", []):
+        try:
+            requirement = Requirement(str(text))
+        except InvalidRequirement as exc:
+            raise PipcompatError(f"{shown}: invalid dependency {text!r}: {exc}") from None
+        result.append(TopLevel(requirement, comes_from, marker=requirement.marker, text=str(text)))
+    optional = project.get("optional-dependencies", {}) or {}
+    for extra, texts in optional.items():
+        for text in texts:
+            try:
+                requirement = Requirement(str(text))
+            except InvalidRequirement as exc:
+                raise PipcompatError(f"{shown}: invalid optional dependency {text!r}: {exc}") from None
+            if canonicalize_name(requirement.name) == canonicalize_name(name):
+                raise PipcompatError(
+                    f"{shown}: the extra {extra!r} refers to the project itself, which needs a build",
+                    hint="use pip-compile for this project for now",
+                )
+            # pip-tools replaces the dependency's own marker by the extra's.
+            result.append(
+                TopLevel(requirement, comes_from, marker=Marker(f"extra == '{extra}'"), text=str(text))
+            )
+    return result, tuple(optional)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Output file
+
+
+def output_file_name(src_files: Sequence[str], output_file: str | None) -> str:
+    """pip-compile's output file: ``--output-file``, else derived from the first source file."""
+    if output_file:
+        return output_file
+    if tuple(src_files) == ("-",):
+        raise UsageError("--output-file is required if input is from stdin")
+    if os.path.basename(src_files[0]) in METADATA_FILENAMES:
+        return os.path.join(os.path.dirname(src_files[0]), DEFAULT_OUTPUT_FILE)
+    if len(src_files) > 1:
+        raise UsageError("--output-file is required if two or more input files are given.")
+    return src_files[0].rsplit(".", 1)[0] + ".txt"
+
+
+def determine_linesep(strategy: str, filenames: Iterable[str], cwd: Path) -> str:
+    """``--newline``: ``preserve`` looks at the existing output file, then the sources; LF by default."""
+    if strategy == "preserve":
+        for name in filenames:
+            try:
+                data = (cwd / name).read_bytes()
+            except OSError:
+                continue
+            if b"\r\n" in data:
+                strategy = "CRLF"
+                break
+            if b"\n" in data:
+                strategy = "LF"
+                break
+    return {"native": os.linesep, "LF": "\n", "CRLF": "\r\n"}.get(strategy, "\n")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write *data* to *path* through a temporary file in the same directory and a rename."""
+    directory = path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+# --------------------------------------------------------------------------------------------------------
+# Hashes
+
+
+def file_hash(url: str, opener: Callable[[str], Iterable[bytes]]) -> str:
+    """``sha256:<hex>`` of the file at *url*, read through *opener* (chunks)."""
+    digest = hashlib.sha256()
+    for chunk in opener(url):
+        digest.update(chunk)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def version_of_filename(filename: str, name: str) -> Version | None:
+    """The version a wheel or sdist file name carries (``None`` when it cannot be read)."""
+    from pipcompat.resolver.finder import SDIST_EXTENSIONS, sdist_version
+
+    try:
+        if filename.endswith(".whl"):
+            return Version(filename[:-4].split("-")[1])
+        for extension in SDIST_EXTENSIONS:
+            if filename.lower().endswith(extension):
+                text = sdist_version(filename[: -len(extension)], name)
+                return Version(text) if text else None
+    except (InvalidVersion, IndexError):
+        return None
+    return None
+
+
+def hashable_links(
+    name: str,
+    version: Version,
+    links: Iterable[Link],
+    *,
+    target: TargetEnvironment,
+    no_binary: frozenset[str],
+    only_binary: frozenset[str],
+) -> list[Link]:
+    """Every file of *version* pip-compile hashes: any platform; Requires-Python and format control hold."""
+    from pipcompat.models import allowed_formats
+
+    formats = allowed_formats(canonicalize_name(name), only_binary=only_binary, no_binary=no_binary)
+    python = Version(target.python_version.split("+")[0])
+    result: list[Link] = []
+    for link in links:
+        if link.is_wheel and "binary" not in formats:
+            continue
+        if not link.is_wheel and "source" not in formats:
+            continue
+        if link.requires_python:
+            try:
+                if not SpecifierSet(link.requires_python).contains(python, prereleases=True):
+                    continue
+            except ValueError:
+                pass
+        if version_of_filename(link.filename, name) != version:
+            continue
+        result.append(link)
+    return result
+
+
+# --------------------------------------------------------------------------------------------------------
+# The command
+
+
+@dataclass
+class CompileRequest:
+    """Everything the resolution needs, gathered from the settings and the sources."""
+
+    top_level: list[TopLevel]
+    file_options: FileOptions
+    index: IndexOptions
+    existing: dict[str, ExistingPin]
+    upgrade: bool
+    upgrade_packages: dict[str, Requirement]
+    markers: dict[str, Marker]
+    target: TargetEnvironment
+
+
+def _default_sources(cwd: Path) -> tuple[str, ...]:
+    for name in DEFAULT_REQUIREMENTS_FILES:
+        if (cwd / name).exists():
+            return (name,)
+    raise UsageError(
+        "If you do not specify an input file, the default is one of: " + ", ".join(DEFAULT_REQUIREMENTS_FILES)
+    )
+
+
+def _pip_config(settings: CommandSettings, ctx: Context) -> list[Any]:
+    from pipcompat.config import load_config_values
+
+    isolated = bool(settings.get("isolated_mode") or settings.get("isolated"))
+    return list(load_config_values("compile", isolated=isolated, environ=ctx.environ, cwd=ctx.cwd))
+
+
+def _read_requirement_file(
+    name: str, cwd: Path, options: FileOptions, environ: Mapping[str, str], *, constraint: bool = False
+) -> tuple[list[TopLevel], FileOptions]:
+    shown = name
+    path = name if os.path.isabs(name) else os.path.join(cwd, name)
+    try:
+        if constraint:
+            result = parse_requirements_files((), (path,), environ=environ, options=options)
+        else:
+            result = parse_requirements_files((path,), environ=environ, options=options)
+    except PipcompatError as exc:
+        raise PipcompatError(exc.message.replace(path, shown), hint=exc.hint) from None
+    items: list[TopLevel] = []
+    for item in result.requirements:
+        raw = item.comes_from.replace(f" {path} ", f" {shown} ", 1) if path != shown else item.comes_from
+        items.append(_top_level_from_parsed(item, rewrite_comes_from(raw, shown, cwd)))
+    return items, result.options
+
+
+def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], output: str) -> CompileRequest:
+    """Read the sources, the constraints and the existing output file as pip-compile does."""
+    from pipcompat.resolver.target import current_target
+
+    values = settings.values
+    cwd = ctx.cwd
+    target = current_target()
+    index = index_options(settings, _pip_config(settings, ctx))
+    upgrade = bool(values.get("upgrade"))
+    upgrade_packages: dict[str, Requirement] = {}
+    for text in values.get("upgrade_packages") or ():
+        try:
+            requirement = Requirement(str(text))
+        except InvalidRequirement as exc:
+            raise UsageError(f"invalid --upgrade-package {text!r}: {exc}") from None
+        upgrade_packages[canonicalize_name(requirement.name)] = requirement
+
+    existing: dict[str, ExistingPin] = {}
+    output_path = cwd / output
+    if not upgrade and output != "-" and output_path.exists():
+        if upgrade_packages and output_path.stat().st_size == 0:
+            ctx.printer.warning(
+                f"the output file {output} exists but is empty. Pip-tools cannot upgrade only specific "
+                "packages (using -P/--upgrade-package) without an existing pin file to provide "
+                "constraints. This often occurs if you redirect standard output to your output file, as "
+                "any existing content is truncated."
+            )
+        existing = existing_pins(output_path, upgrade_packages=upgrade_packages, environ=ctx.environ)
+
+    file_options = index.file_options()
+    top_level: list[TopLevel] = []
+    extras = [str(extra) for extra in values.get("extras") or ()]
+    project_file_found = False
+    for name in src_files:
+        if name == "-":
+            with tempfile.TemporaryDirectory() as temp:
+                stdin_file = Path(temp) / "stdin.in"
+                stdin_file.write_text(sys.stdin.read(), encoding="utf-8")
+                items, file_options = _read_requirement_file(str(stdin_file), cwd, file_options, ctx.environ)
+            top_level += [replace(item, comes_from="-r -") for item in items]
+        elif os.path.basename(name) in METADATA_FILENAMES:
+            project_file_found = True
+            if os.path.basename(name) != "pyproject.toml":
+                raise PipcompatError(
+                    f"reading {name} needs the project's build backend, which 'pipcompat pip compile' "
+                    "cannot run yet",
+                    hint="list the dependencies in pyproject.toml [project] or a requirements.in file",
+                )
+            items, project_extras = read_pyproject(cwd / name, name)
+            top_level += items
+            if values.get("all_extras"):
+                extras += list(project_extras)
+        else:
+            items, file_options = _read_requirement_file(name, cwd, file_options, ctx.environ)
+            top_level += items
+    for name in values.get("constraint") or ():
+        items, file_options = _read_requirement_file(
+            str(name), cwd, file_options, ctx.environ, constraint=True
+        )
+        top_level += items
+    for requirement in upgrade_packages.values():
+        top_level.append(
+            TopLevel(requirement, "", is_constraint=True, marker=requirement.marker, text=str(requirement))
+        )
+
+    extras = [part for extra in extras for part in extra.split(",")]
+    if extras and not project_file_found:
+        raise UsageError("--extra has effect only with setup.py and PEP-517 input formats")
+    primary = {
+        canonicalize_name(item.requirement.name)
+        for item in top_level
+        if item.requirement is not None and not item.is_constraint
+    }
+    for key, requirement in upgrade_packages.items():
+        if key in primary:
+            top_level.append(TopLevel(requirement, "", marker=requirement.marker, text=str(requirement)))
+
+    canonical_extras = [canonicalize_name(extra) for extra in extras]
+    kept: list[TopLevel] = []
+    markers: dict[str, Marker] = {}
+    for item in top_level:
+        if not _marker_matches(item.marker, target, canonical_extras):
+            continue
+        marker = drop_extras(item.marker)
+        kept.append(replace(item, marker=marker))
+        if marker is not None and item.requirement is not None:
+            markers[canonicalize_name(item.requirement.name)] = marker
+    return CompileRequest(
+        top_level=kept,
+        file_options=file_options,
+        index=index,
+        existing=existing,
+        upgrade=upgrade,
+        upgrade_packages=upgrade_packages,
+        markers=markers,
+        target=target,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Resolution
+
+
+class _Reporter:
+    """Index warnings through the command's printer (``-v`` shows each request)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.printer = ctx.printer
+
+    def warning(self, message: str) -> None:
+        self.printer.warning(message)
+
+    def fetching(self, url: str) -> None:
+        self.printer.detail(f"fetching {url}")
+
+    def ask_credentials(self, netloc: str) -> tuple[str, str] | None:
+        return None
+
+
+def _uploaded_prior_to(text: str | None) -> Any:
+    if not text:
+        return None
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"invalid --uploaded-prior-to value {text!r}", hint="use an ISO 8601 date") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _without_marker(requirement: Requirement) -> Requirement:
+    copy = Requirement(str(requirement))
+    copy.marker = None
+    return copy
+
+
+def make_client(settings: CommandSettings, ctx: Context, request: CompileRequest) -> Any:
+    """The index client for the merged index options (indexes named in the source files included)."""
+    from pipcompat.cache import Cache
+    from pipcompat.index import IndexClient
+    from pipcompat.settings import GeneralSettings
+
+    general = GeneralSettings.from_settings(settings, ctx.environ)
+    options = request.file_options
+    index = request.index
+    cache = Cache(general.cache_dir) if general.cache_dir is not None else None
+    return IndexClient(
+        index_urls=list(options.index_urls()),
+        find_links=list(options.find_links),
+        trusted_hosts=list(options.trusted_hosts),
+        cert=index.cert,
+        client_cert=index.client_cert,
+        timeout=index.timeout if index.timeout is not None else 15.0,
+        retries=index.retries if index.retries is not None else 5,
+        proxy=index.proxy,
+        keyring_provider=index.keyring_provider or "auto",
+        no_input=bool(settings.get("no_input")),
+        cache=cache,
+        refresh=bool(settings.get("rebuild")),
+        reporter=_Reporter(ctx),  # type: ignore[arg-type]
+        environ=ctx.environ,
+    )
+
+
+def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileRequest) -> list[CompiledPin]:
+    """Resolve the request and turn the result into the pins the output file shows."""
+    from pipcompat.resolver import ResolveOptions, RootRequirement, resolve
+
+    values = settings.values
+    options = request.file_options
+    roots = [
+        RootRequirement(_without_marker(item.requirement), item.comes_from, item.is_constraint)
+        for item in request.top_level
+        if item.requirement is not None
+    ]
+    preferences: dict[str, Version] = {}
+    for name, pin in request.existing.items():
+        try:
+            preferences[name] = Version(pin.version)
+        except InvalidVersion:
+            continue
+    resolve_options = ResolveOptions(
+        target=request.target,
+        all_releases=options.all_releases | ({":all:"} if options.pre else set()),
+        only_final=options.only_final,
+        only_binary=options.only_binary,
+        no_binary=options.no_binary,
+        prefer_binary=options.prefer_binary,
+        uploaded_prior_to=_uploaded_prior_to(request.index.uploaded_prior_to),
+        preferences=preferences,
+        upgrade=frozenset(request.upgrade_packages),
+        upgrade_all=request.upgrade,
+        preferences_as_constraints=True,
+        index_urls=tuple(options.index_urls()),
+    )
+    client = make_client(settings, ctx, request)
+    with client:
+        resolution = resolve(roots, client, resolve_options)
+        for text in resolution.discarded_preferences:
+            ctx.printer.warning(f"Discarding {text} to proceed the resolution")
+        allow_unsafe = bool(values.get("allow_unsafe"))
+        unsafe_names = values.get("unsafe_package") or ()
+        unsafe = (
+            frozenset(canonicalize_name(str(n)) for n in unsafe_names) if unsafe_names else UNSAFE_PACKAGES
+        )
+        urls: dict[str, str] = {
+            str(canonicalize_name(item.requirement.name)): item.requirement.url
+            for item in request.top_level
+            if item.requirement is not None and item.requirement.url
+        }
+        pins: list[CompiledPin] = []
+        with tempfile.TemporaryDirectory(prefix="pipcompat-compile-") as temp:
+            for package in resolution.packages:
+                hashes: frozenset[str] = frozenset()
+                if values.get("generate_hashes") and (allow_unsafe or package.name not in unsafe):
+                    hashes = _hashes_of(
+                        package, client, request, Path(temp), bool(values.get("reuse_hashes"))
+                    )
+                marker = request.markers.get(package.name)
+                via = {source for source in package.sources if source} | set(package.parents)
+                via.discard(package.name)
+                pins.append(
+                    CompiledPin(
+                        name=package.name,
+                        version=str(package.version),
+                        extras=frozenset(canonicalize_name(extra) for extra in package.extras),
+                        via=frozenset(via),
+                        hashes=hashes,
+                        marker=str(marker) if marker is not None else None,
+                        url=(urls.get(package.name) or package.link.url) if package.is_direct else None,
+                        pin_operator=package.pin_operator,
+                    )
+                )
+    return pins
+
+
+def _hashes_of(package: Any, client: Any, request: CompileRequest, temp: Path, reuse: bool) -> frozenset[str]:
+    """pip-compile's hashes of a pin: reused from the existing file, else every file of the version."""
+
+    def digest(link: Link) -> str:
+        known = link.hashes.get("sha256")
+        if known:
+            return f"sha256:{known}"
+        path = client.download(link, temp)
+        try:
+            return f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+        finally:
+            path.unlink()
+
+    if package.is_direct:
+        return frozenset({digest(package.link)})
+    existing = request.existing.get(package.name)
+    if reuse and existing is not None and existing.sha256_hashes:
+        try:
+            if Version(existing.version) == package.version:
+                return existing.sha256_hashes
+        except InvalidVersion:
+            pass
+    links = hashable_links(
+        package.name,
+        package.version,
+        client.links(package.name),
+        target=request.target,
+        no_binary=request.file_options.no_binary,
+        only_binary=request.file_options.only_binary,
+    )
+    return frozenset(digest(link) for link in links)
+
+
+def _check_unsupported(settings: CommandSettings) -> None:
+    values = settings.values
+    if values.get("all_build_deps") or values.get("build_deps_targets") or values.get("only_build_deps"):
+        raise UsageError(
+            "build dependencies (--build-deps-for, --all-build-deps, --only-build-deps) are not supported "
+            "by 'pipcompat pip compile' yet",
+            hint="run pip-compile itself for those",
+        )
+    if values.get("resolver_name") == "legacy":
+        raise UsageError(
+            "the legacy resolver is not available in 'pipcompat pip compile'",
+            hint="leave --resolver=legacy out (pip-tools deprecated it)",
+        )
+
+
+def run(settings: CommandSettings, ctx: Context) -> int:
+    values = settings.values
+    printer = ctx.printer
+    _check_unsupported(settings)
+    given_sources = tuple(str(name) for name in settings.args)
+    src_files = given_sources or _default_sources(ctx.cwd)
+    if values.get("all_extras") and values.get("extras"):
+        raise UsageError("--extra has no effect when used with --all-extras")
+    output = output_file_name(src_files, values.get("output_file"))
+    if output != "-" and output in src_files:
+        raise UsageError(f"input and output filenames must not be matched: {output}")
+
+    request = gather(settings, ctx, src_files, output)
+
+    pins = resolve_pins(settings, ctx, request)
+
+    linesep = determine_linesep(str(values.get("newline") or "preserve"), (output, *src_files), ctx.cwd)
+    strip = values.get("strip_extras")
+    if strip is None:
+        strip = False
+        printer.warning(STRIP_EXTRAS_WARNING.removeprefix("WARNING: "))
+    command = ctx.environ.get("CUSTOM_COMPILE_COMMAND") or compile_command(
+        values, src_files=given_sources, config_given=settings.origins.get("config") == "command line"
+    )
+    unsafe = values.get("unsafe_package") or ()
+    major, minor = (int(part) for part in request.target.python_version.split(".")[:2])
+    file_options = request.file_options
+    options = OutputOptions(
+        header=bool(values.get("header", True)),
+        command=command,
+        python_version=(major, minor),
+        annotate=bool(values.get("annotate", True)),
+        annotation_style=str(values.get("annotation_style") or "split"),
+        strip_extras=bool(strip),
+        allow_unsafe=bool(values.get("allow_unsafe")),
+        unsafe_packages=frozenset(canonicalize_name(str(n)) for n in unsafe) if unsafe else UNSAFE_PACKAGES,
+        emit_options=bool(values.get("emit_options", True)),
+        emit_index_url=bool(values.get("emit_index_url", True)),
+        emit_find_links=bool(values.get("emit_find_links", True)),
+        emit_trusted_host=bool(values.get("emit_trusted_host", True)),
+        index_urls=file_options.index_urls(),
+        find_links=file_options.find_links,
+        trusted_hosts=file_options.trusted_hosts,
+        no_binary=file_options.no_binary,
+        only_binary=file_options.only_binary,
+    )
+    rendered = render_output(pins, options)
+    dry_run = bool(values.get("dry_run"))
+    for line in rendered.lines:
+        if dry_run:
+            printer.err.write(line + "\n")
+        else:
+            printer.info(line)
+    if not dry_run:
+        data = rendered.text(linesep).encode("utf-8")
+        if output == "-":
+            stream = getattr(printer.out, "buffer", None)
+            if stream is not None:
+                printer.out.flush()
+                stream.write(data)
+                stream.flush()
+            else:
+                printer.out.write(data.decode("utf-8"))
+        else:
+            write_atomic(ctx.cwd / output, data)
+    if rendered.uninstallable:
+        printer.warning(MESSAGE_UNINSTALLABLE)
+    if dry_run:
+        printer.info(DRY_RUN_MESSAGE)
+    return SUCCESS
