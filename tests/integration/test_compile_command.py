@@ -1,0 +1,136 @@
+"""``pipcompat pip compile`` as a user runs it: files written or not, messages, errors, pip configuration."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.context import TestContext
+from tests.support.index_server import IndexServer, IndexServerFactory
+from tests.support.packages import PackageSpec
+
+SPECS = [
+    PackageSpec("app", "1.0", deps=["lib>=1"]),
+    PackageSpec("app", "2.0", deps=["lib>=2"]),
+    PackageSpec("lib", "1.0"),
+    PackageSpec("lib", "2.0"),
+]
+
+
+@pytest.fixture
+def server(index_server: IndexServerFactory) -> IndexServer:
+    return index_server(SPECS)
+
+
+def compile_args(ctx: TestContext, server: IndexServer, *args: str) -> list[str]:
+    return ["pip", "compile", "--no-config", "--strip-extras", "-i", server.url, *args]
+
+
+def test_writes_the_derived_output_file_and_echoes_it(ctx: TestContext, server: IndexServer) -> None:
+    ctx.write("requirements.in", "app\n")
+    result = ctx.run(*compile_args(ctx, server)).assert_success()
+    text = ctx.read("requirements.txt")
+    assert "app==2.0\n    # via -r requirements.in\nlib==2.0\n    # via app\n" in text
+    assert f"#    pip-compile --index-url={server.url} --strip-extras\n" in text
+    assert "lib==2.0" in result.stderr
+    assert result.stdout == ""
+
+
+def test_quiet_does_not_echo(ctx: TestContext, server: IndexServer) -> None:
+    ctx.write("requirements.in", "app\n")
+    result = ctx.run(*compile_args(ctx, server, "-q", "requirements.in")).assert_success()
+    assert result.stderr == ""
+    assert "app==2.0" in ctx.read("requirements.txt")
+
+
+def test_dry_run_writes_nothing(ctx: TestContext, server: IndexServer) -> None:
+    ctx.write("requirements.in", "app\n")
+    result = ctx.run(*compile_args(ctx, server, "--dry-run", "requirements.in")).assert_success()
+    assert not ctx.path("requirements.txt").exists()
+    assert "app==2.0" in result.stderr
+    assert result.stderr.rstrip().endswith("Dry-run, so nothing updated.")
+
+
+def test_output_to_stdout(ctx: TestContext, server: IndexServer) -> None:
+    ctx.write("requirements.in", "app==1.0\n")
+    result = ctx.run(*compile_args(ctx, server, "-q", "-o", "-", "requirements.in")).assert_success()
+    assert "app==1.0\n" in result.stdout
+    assert "lib==2.0\n" in result.stdout
+    assert not ctx.path("requirements.txt").exists()
+
+
+def test_reads_standard_input(ctx: TestContext, server: IndexServer) -> None:
+    result = ctx.run(*compile_args(ctx, server, "-q", "-o", "out.txt", "-"), input="app==1.0\n")
+    result.assert_success()
+    assert "app==1.0\n    # via -r -\n" in ctx.read("out.txt")
+
+
+def test_unknown_package_fails_without_touching_the_output(ctx: TestContext, server: IndexServer) -> None:
+    ctx.write("requirements.in", "app\nno-such-package\n")
+    ctx.write("requirements.txt", "app==1.0\n")
+    result = ctx.run(*compile_args(ctx, server)).assert_failure()
+    assert "no-such-package" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert ctx.read("requirements.txt") == "app==1.0\n"
+    assert not [p for p in ctx.temp_dir.iterdir() if p.name.startswith(".requirements.txt")]
+
+
+def test_existing_pins_are_kept_until_upgraded(ctx: TestContext, server: IndexServer) -> None:
+    ctx.write("requirements.in", "app\n")
+    ctx.write("requirements.txt", "app==1.0\nlib==1.0\n")
+    ctx.run(*compile_args(ctx, server, "-q")).assert_success()
+    assert "app==1.0\n" in ctx.read("requirements.txt")
+    assert "lib==1.0\n" in ctx.read("requirements.txt")
+    ctx.run(*compile_args(ctx, server, "-q", "-P", "lib")).assert_success()
+    assert "app==1.0\n" in ctx.read("requirements.txt")
+    assert "lib==2.0\n" in ctx.read("requirements.txt")
+    ctx.run(*compile_args(ctx, server, "-q", "--upgrade")).assert_success()
+    assert "app==2.0\n" in ctx.read("requirements.txt")
+
+
+def test_custom_compile_command_replaces_the_header_line(ctx: TestContext, server: IndexServer) -> None:
+    ctx.write("requirements.in", "lib\n")
+    ctx.run(*compile_args(ctx, server, "-q"), env={"CUSTOM_COMPILE_COMMAND": "make lock"}).assert_success()
+    assert "#    make lock\n" in ctx.read("requirements.txt")
+
+
+def test_missing_default_input_is_a_usage_error(ctx: TestContext) -> None:
+    result = ctx.run("pip", "compile", "--no-config").assert_failure(2)
+    assert "requirements.in, setup.py, pyproject.toml, setup.cfg" in result.stderr
+
+
+def test_stdin_needs_an_output_file(ctx: TestContext, server: IndexServer) -> None:
+    result = ctx.run(*compile_args(ctx, server, "-"), input="lib\n").assert_failure(2)
+    assert "--output-file is required if input is from stdin" in result.stderr
+
+
+def test_unsupported_pip_args_option_is_refused(ctx: TestContext, server: IndexServer) -> None:
+    ctx.write("requirements.in", "lib\n")
+    result = ctx.run(*compile_args(ctx, server, "--pip-args", "--no-deps")).assert_failure(2)
+    assert "--no-deps" in result.stderr
+
+
+def test_pip_configuration_is_read_as_pip_compile_reads_it(
+    ctx: TestContext, server: IndexServer, tmp_path: Path
+) -> None:
+    """pip.conf and PIP_* options reach the output file exactly as pip-compile writes them."""
+    pytest.importorskip("piptools")
+    wheels = ctx.path("wheels")
+    wheels.mkdir()
+    conf = ctx.write(
+        "pip.conf",
+        f"[global]\nextra-index-url = {server.url}\n    file:///nonexistent-pipcompat/simple\n"
+        "trusted-host = conf.invalid\n[install]\nonly-binary = lib\n",
+    )
+    env = {"PIP_CONFIG_FILE": str(conf), "PIP_FIND_LINKS": str(wheels)}
+    ctx.write("requirements.in", "app\n")
+    args = ["--no-config", "--strip-extras", "-q", "--cache-dir", str(tmp_path / "c"), "-i", server.url]
+    ctx.run_cmd(
+        [sys.executable, "-m", "piptools", "compile", *args, "-o", "theirs.txt"], env=env
+    ).assert_success()
+    ctx.run("pip", "compile", *args, "-o", "ours.txt", env=env).assert_success()
+    theirs = ctx.read("theirs.txt").replace("theirs.txt", "X")
+    assert ctx.read("ours.txt").replace("ours.txt", "X") == theirs
+    assert f"--find-links {wheels}\n" in theirs
