@@ -11,6 +11,7 @@ be equal, and so must the exit status.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -131,3 +132,35 @@ def test_output_equals_pip_compile(case: str, server: IndexServer, tmp_path: Pat
 
 def test_corpus_has_enough_cases() -> None:
     assert len(CASES) >= 15
+
+
+NETWORK_INPUTS = {
+    "requests": "requests\n",
+    "flask": "flask\nclick<9\n",
+    "httpx-rich": "httpx[http2]\nrich\n",
+}
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("name", list(NETWORK_INPUTS))
+def test_output_equals_pip_compile_on_pypi(name: str, tmp_path: Path) -> None:
+    """The same against the real PyPI, with hashes (both run at once, so they see the same releases)."""
+    outputs: dict[str, bytes] = {}
+    for tool in ("pip-compile", "pipcompat"):
+        root = tmp_path / tool
+        work = root / "work"
+        work.mkdir(parents=True)
+        (work / "requirements.in").write_text(NETWORK_INPUTS[name], encoding="utf-8")
+        env = clean_environ(root / "env")
+        # pip 26 trusts the system store (truststore); hand both tools the machine's CA bundle if it has one.
+        if os.environ.get("PIP_CERT"):
+            env["PIP_CERT"] = os.environ["PIP_CERT"]
+        common = ["--no-config", "--cache-dir", str(root / "cache"), "--strip-extras", "--generate-hashes"]
+        if tool == "pip-compile":
+            argv = [sys.executable, "-m", "piptools", "compile", *common]
+        else:
+            argv = [sys.executable, "-m", "pipcompat", "pip", "compile", *common]
+        done = _run(argv, work, env)
+        assert done.returncode == 0, done.stderr
+        outputs[tool] = (work / "requirements.txt").read_bytes()
+    assert outputs["pipcompat"].decode() == outputs["pip-compile"].decode()
