@@ -10,7 +10,7 @@ from packaging.version import Version
 
 from pipcompat.errors import PipcompatError
 from pipcompat.models import allows_prereleases
-from pipcompat.resolver.finder import ProjectFiles, prerelease_versions
+from pipcompat.resolver.finder import ProjectFiles, prerelease_versions, select
 from pipcompat.resolver.provider import PYTHON, Candidate, Provider, Req
 
 
@@ -113,8 +113,11 @@ class Explainer:
             specifier &= constraint.specifier
         project = self.provider.projects.known(name)
         reasons = self._exclusions(name, project, specifier)
-        if len(parties) <= 1 and len(infos) == 1:
-            req, parent = infos[0]
+        alone = self._unsatisfiable(project, infos)
+        if alone is not None or (len(parties) <= 1 and len(infos) == 1):
+            req, parent = alone or infos[0]
+            if alone is not None:
+                reasons = self._exclusions(name, project, req.specifier)
             available = (
                 sorted(v for v, entry in project.versions.items() if not entry.all_yanked) if project else []
             )
@@ -122,14 +125,23 @@ class Explainer:
             shown = _versions(available) if available else "none"
             message = f"no version of '{name}' satisfies {req.text}{origin}; available versions: {shown}"
             hint = reasons or (
-                f"searched{_where(self.provider)}".strip() if self.provider.options.index_urls else None
+                f"searched{_where(self.provider)}" if self.provider.options.index_urls else None
             )
-            if hint == "searched":
-                hint = None
             return message, hint
         message = "; ".join(statements) + f"; so {_join_and(parties)} cannot be installed together"
         hint = reasons or "loosen one of these requirements, or pin other versions of the packages involved"
         return message, hint
+
+    def _unsatisfiable(
+        self, project: ProjectFiles | None, infos: list[tuple[Req, Candidate | None]]
+    ) -> tuple[Req, Candidate | None] | None:
+        """The first requirement that no version meets even on its own (then it alone is the story)."""
+        if project is None or len(infos) < 2:
+            return None
+        for req, parent in infos:
+            if req.url is None and not select(project, req.specifier, self.provider.options).matches:
+                return req, parent
+        return None
 
     def _exclusions(self, name: str, project: ProjectFiles | None, specifier: SpecifierSet) -> str | None:
         """Why versions that would satisfy *specifier* were not used, if that is the story."""

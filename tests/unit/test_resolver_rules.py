@@ -442,3 +442,11 @@ def test_options_can_be_copied_with_a_new_target() -> None:
     assert resolve(roots("a"), source, other).pins() == {"a": "1.0"}
     with pytest.raises(PipcompatError):
         resolve(roots("a"), source, options)
+
+
+def test_a_requirement_nothing_meets_is_reported_alone_even_among_others() -> None:
+    source = MemorySource().add("a", "1.0", ["c>=1"]).add("c", "1.0").add("c", "2.0")
+    error = failure(source, "a", "c>=5")
+    assert error.message == (
+        "no version of 'c' satisfies c>=5 (required by -r requirements.in); available versions: 1.0, 2.0"
+    )
