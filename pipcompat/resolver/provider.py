@@ -40,9 +40,12 @@ def strip_fragment(url: str) -> str:
     return url.split("#", 1)[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Req:
-    """A requirement as the resolver sees it; ``source`` is the ``comes_from`` of a root requirement."""
+    """A requirement as the resolver sees it; ``source`` is the ``comes_from`` of a root requirement.
+
+    Compared by identity (hashing a ``Requirement`` is costly); the provider keeps the ones it made.
+    """
 
     name: str
     extras: frozenset[str]
@@ -152,6 +155,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self.dependencies: dict[str, dict[Version, list[Requirement]]] = {}
         self.display_names: dict[str, str] = {}
         self._env = marker_environment(self.target)
+        self._dependency_reqs: dict[tuple[str, Version, str | None], list[Req]] = {}
 
     # -- resolvelib interface -------------------------------------------------------------------------
 
@@ -252,6 +256,15 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
         if candidate.name == PYTHON:
             return []
+        key = (candidate.identifier, candidate.version, candidate.direct_url)
+        cached = self._dependency_reqs.get(key)
+        if cached is not None:
+            return cached
+        deps = self._dependencies(candidate)
+        self._dependency_reqs[key] = deps
+        return deps
+
+    def _dependencies(self, candidate: Candidate) -> list[Req]:
         meta = self.metadata_for(candidate)
         deps: list[Req] = []
         chosen: list[Requirement] = []
