@@ -30,6 +30,9 @@ PIP_TOOLS_RESOLVER: Final = "PIP_TOOLS_RESOLVER"
 LOCALAPPDATA: Final = "LOCALAPPDATA"
 PATH: Final = "PATH"
 PYENV_ROOT: Final = "PYENV_ROOT"
+NETRC: Final = "NETRC"
+REQUESTS_CA_BUNDLE: Final = "REQUESTS_CA_BUNDLE"
+CURL_CA_BUNDLE: Final = "CURL_CA_BUNDLE"
 
 #: Every variable (or prefix) above with its one-line description.
 DOCUMENTED: Final[dict[str, str]] = {
@@ -53,4 +56,7 @@ DOCUMENTED: Final[dict[str, str]] = {
     LOCALAPPDATA: "Windows: the local application-data directory (pip-tools' default cache lives there).",
     PATH: "Where interpreters named by `--python` (`python3.12`, `3.12`) are looked for.",
     PYENV_ROOT: "pyenv's root (default `~/.pyenv`): its `versions/*` interpreters answer `--python 3.12`.",
+    NETRC: "The `.netrc` file index credentials are read from (default `~/.netrc`).",
+    REQUESTS_CA_BUNDLE: "A CA bundle for HTTPS instead of the system's trust store (as requests reads it).",
+    CURL_CA_BUNDLE: "Read like `REQUESTS_CA_BUNDLE` when that is not set.",
 }

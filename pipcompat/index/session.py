@@ -15,6 +15,7 @@ import json
 import netrc
 import os
 import shutil
+import ssl
 import subprocess
 import threading
 import urllib.parse
@@ -36,8 +37,9 @@ from pipcompat.index.urls import (
 if TYPE_CHECKING:
     import requests
 
-#: The environment variable naming the ``.netrc`` file to read (as ``requests`` and curl do).
-NETRC = "NETRC"
+#: Variables through which ``requests`` takes a CA bundle; when one is set, it decides.
+_CA_BUNDLE_VARIABLES = (envvars.REQUESTS_CA_BUNDLE, envvars.CURL_CA_BUNDLE)
+
 #: pip's retried statuses (transient CDN and storage errors).
 RETRY_STATUSES = (500, 502, 503, 520, 527)
 BACKOFF_FACTOR = 0.25
@@ -159,6 +161,7 @@ class HttpSession:
                 exit_code=2,
             )
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        self._system_cafile: bool | str | None = None
         self.index_urls = tuple(index_urls)
         self.trusted = tuple(parse_host_port(host) for host in trusted_hosts)
         self.cert = cert
@@ -248,6 +251,17 @@ class HttpSession:
             self._remembered[netloc] = retry_auth
         return response
 
+    def _default_verify(self) -> bool | str:
+        """Without ``--cert``: the system's trust store, as pip does, unless requests' variables name one."""
+        if self._system_cafile is None:
+            chosen: bool | str = True
+            if not any(self.environ.get(name) for name in _CA_BUNDLE_VARIABLES):
+                cafile = ssl.get_default_verify_paths().cafile
+                if cafile and os.path.isfile(cafile):
+                    chosen = cafile
+            self._system_cafile = chosen
+        return self._system_cafile
+
     def _send(self, url: str, headers: Mapping[str, str] | None, stream: bool, auth: _Auth | None) -> Any:
         import requests
 
@@ -256,7 +270,7 @@ class HttpSession:
         if auth is not None:
             sent["Authorization"] = requests.auth._basic_auth_str(auth.username, auth.password)
         trusted = bool(self.trusted) and host_matches(url, self.trusted)
-        verify: bool | str = False if trusted else (self.cert or True)
+        verify: bool | str = False if trusted else (self.cert or self._default_verify())
         proxies = {"http": self.proxy, "https": self.proxy} if self.proxy else None
         if self._fetching is not None:
             self._fetching(redact(url))
@@ -367,7 +381,7 @@ class HttpSession:
         return _Auth(login or "", password or "")
 
     def _load_netrc(self) -> netrc.netrc | None:
-        chosen = self.environ.get(NETRC)
+        chosen = self.environ.get(envvars.NETRC)
         if chosen:
             candidates = [os.path.expanduser(chosen)]
         else:
