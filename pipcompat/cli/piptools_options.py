@@ -426,6 +426,25 @@ SHARED = _params(
     _flag("force", ("--force",), "Go on even when the requirements conflict."),
     Param("python_executable", ("--python-executable",), "Synchronise the environment of this Python."),
     _flag("user_only", ("--user",), "Only touch the user site-packages directory."),
+    # pipcompat's own compile options, spelled as uv's (``uv pip compile``): see PIPCOMPAT_EXTENSIONS.
+    _flag(
+        "universal",
+        ("--universal",),
+        "Write one output valid on every platform and every Python the project supports, with markers "
+        "where pins differ (pipcompat's own, as uv's).",
+    ),
+    Param(
+        "python_version",
+        ("--python-version",),
+        "Resolve for this Python version (X.Y or X.Y.Z); with --universal, the lowest one supported "
+        "(pipcompat's own, as uv's).",
+    ),
+    Param(
+        "python_platform",
+        ("--python-platform",),
+        "Resolve for this platform: linux, macos, windows or a target triple such as "
+        "x86_64-unknown-linux-gnu (pipcompat's own, as uv's).",
+    ),
 )
 
 SRC_FILES = Param(
@@ -445,6 +464,7 @@ _COMPILE_ORDER = (
     "reuse_hashes", "max_rounds", "src_files", "build_isolation", "emit_find_links", "cache_dir",
     "pip_args_str", "resolver_name", "emit_index_url", "emit_options", "unsafe_package", "config",
     "no_config", "constraint", "build_deps_targets", "all_build_deps", "only_build_deps",
+    "universal", "python_version", "python_platform",
 )  # fmt: skip
 
 _SYNC_ORDER = (
@@ -493,6 +513,11 @@ SYNC = CommandSpec(
 )
 
 SPECS: Mapping[str, CommandSpec] = {"compile": COMPILE, "sync": SYNC}
+
+#: pipcompat's own parameters of ``pip compile`` (uv's spellings), listed in the table like pip-compile's
+#: but not part of pip-tools' command line (the conformance tests leave them out of the comparison).
+PIPCOMPAT_EXTENSIONS = frozenset({"universal", "python_version", "python_platform"})
+PIPCOMPAT_EXTENSION_OPTS = ("--universal", "--python-version", "--python-platform")
 
 #: pipcompat's own options, added to both commands; not part of pip-tools' command line.
 SHOW_SETTINGS_OPTS = ("--show-settings",)

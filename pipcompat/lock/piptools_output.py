@@ -154,6 +154,10 @@ _HEADER_PARAMS: tuple[_HeaderParam, ...] = (
     _HeaderParam("build_deps_targets", "--build-deps-for"),
     _HeaderParam("all_build_deps", "--all-build-deps", None, True, False),
     _HeaderParam("only_build_deps", "--only-build-deps", None, True, False),
+    # pipcompat's own (uv's spellings); pip-compile has none of them, so its headers never show them.
+    _HeaderParam("universal", "--universal", None, True, False),
+    _HeaderParam("python_version", "--python-version", None, False, None),
+    _HeaderParam("python_platform", "--python-platform", None, False, None),
 )
 
 # pip's ``is_url``: the schemes whose values are shown with credentials hidden.

@@ -19,7 +19,14 @@ from typing import Any
 import pytest
 
 from pipcompat.cli.piptools import parse
-from pipcompat.cli.piptools_options import SHOW_SETTINGS_OPTS, SPECS, build_parser, render_help
+from pipcompat.cli.piptools_options import (
+    PIPCOMPAT_EXTENSION_OPTS,
+    PIPCOMPAT_EXTENSIONS,
+    SHOW_SETTINGS_OPTS,
+    SPECS,
+    build_parser,
+    render_help,
+)
 from pipcompat.errors import PipcompatError
 
 pytest.importorskip("piptools")
@@ -414,14 +421,17 @@ def test_option_strings_equal_pip_tools(command: str) -> None:
         opt for param in cli.params for opt in (*param.opts, *param.secondary_opts) if opt.startswith("-")
     }
     spec = SPECS[command]
-    assert set(spec.option_strings) == theirs
+    ours_only = set(PIPCOMPAT_EXTENSION_OPTS)  # pipcompat's own (uv's spellings), like --show-settings
+    assert set(spec.option_strings) - ours_only == theirs
     parser = build_parser(spec, "prog")
     accepted = set(parser._long_opt) | set(parser._short_opt)
-    assert accepted - set(SHOW_SETTINGS_OPTS) == theirs
+    assert accepted - set(SHOW_SETTINGS_OPTS) - ours_only == theirs
     names = {param.name for param in cli.params if param.expose_value}
-    assert {param.name for param in spec.params if param.expose} == names
+    assert {param.name for param in spec.params if param.expose} - PIPCOMPAT_EXTENSIONS == names
     kinds = {param.name: param for param in cli.params}
     for param in spec.params:
+        if param.name in PIPCOMPAT_EXTENSIONS:
+            continue
         theirs_param = kinds[param.name]
         assert bool(getattr(theirs_param, "multiple", False)) == (param.kind == "multiple"), param.name
         assert bool(getattr(theirs_param, "count", False)) == (param.kind == "count"), param.name
