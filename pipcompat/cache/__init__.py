@@ -10,6 +10,12 @@ Layout (under the cache root)::
 
 Entries appear by atomic rename and are never edited in place (except in ``http``), so several pipcompat
 processes can share one cache. Writers take a :func:`Cache.lock` on the entry they are creating.
+
+A command holds :meth:`Cache.shared` (a shared lock on ``<root>/.lock``) for as long as it uses the cache;
+``pipcompat cache clean`` and ``prune`` take :meth:`Cache.exclusive`, so they wait for running installs and
+installs wait for them. :func:`open_cache` does both jobs for a command: the cache at a root, or a
+temporary one removed at exit when the cache is disabled (``--no-cache-dir``). Cleaning, pruning and
+sizes live in :mod:`pipcompat.cache.manage`.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ import contextlib
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -34,6 +41,9 @@ BUCKET_VERSIONS: dict[str, int] = {
     "built": 1,
     "interpreters": 1,
 }
+
+#: The whole-cache lock file (shared by commands, exclusive for ``clean``/``prune``).
+ROOT_LOCK = ".lock"
 
 
 def digest_key(*parts: str) -> str:
@@ -66,6 +76,83 @@ class Cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(path) + ".lock"):
             yield
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """Hold the whole-cache lock shared: any number of commands at once, but no ``clean``/``prune``.
+
+        A cache that cannot hold a lock file (read-only) is used without one.
+        """
+        with _root_lock(self.root, exclusive=False, waiting=None):
+            yield
+
+    @contextlib.contextmanager
+    def exclusive(self, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the whole-cache lock alone; *waiting* is called once if another process holds it first."""
+        with _root_lock(self.root, exclusive=True, waiting=waiting):
+            yield
+
+
+@contextlib.contextmanager
+def _root_lock(root: Path, *, exclusive: bool, waiting: Callable[[], None] | None) -> Iterator[None]:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root / ROOT_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        if exclusive:
+            raise
+        yield
+        return
+    try:
+        if sys.platform == "win32":  # pragma: no cover - no shared locks there: only clean/prune lock
+            if not exclusive:
+                yield
+                return
+            import msvcrt
+
+            try:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            except OSError:
+                if waiting is not None:
+                    waiting()
+                while True:
+                    try:
+                        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                        break
+                    except OSError:
+                        continue
+            yield
+            return
+        import fcntl
+
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        except OSError:
+            if waiting is not None:
+                waiting()
+            fcntl.flock(fd, mode)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+@contextlib.contextmanager
+def open_cache(root: Path | None) -> Iterator[Cache]:
+    """The cache a command uses, held shared while the block runs.
+
+    *root* ``None`` (``--no-cache-dir``) gives a fresh temporary cache, removed when the block ends.
+    """
+    if root is None:
+        temp = Path(tempfile.mkdtemp(prefix="pipcompat-cache-"))
+        try:
+            yield Cache(temp)
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+        return
+    cache = Cache(root)
+    with cache.shared():
+        yield cache
 
 
 def write_atomic(path: Path, data: bytes) -> None:

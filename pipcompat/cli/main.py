@@ -16,11 +16,13 @@ USAGE = "usage: pipcompat <command> [options]"
 FRONT_DOORS: dict[str, str] = {
     "pip": "pipcompat.cli.pip:main",
     "venv": "pipcompat.cli.venv:main",
+    "cache": "pipcompat.cli.cache:main",
 }
 
 SUMMARIES: dict[str, str] = {
     "pip": "Run a pip, pip-compile or pip-sync command (pipcompat pip install -r requirements.txt)",
     "venv": "Create a virtual environment",
+    "cache": "Inspect and manage the cache: dir, clean [PACKAGE...], prune",
 }
 
 

@@ -33,6 +33,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pip show": "pipcompat.commands.pip_show",
     "pip check": "pipcompat.commands.pip_check",
     "pip uninstall": "pipcompat.commands.pip_uninstall",
+    "cache": "pipcompat.commands.cache",
 }
 
 

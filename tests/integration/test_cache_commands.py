@@ -1,0 +1,210 @@
+"""``pipcompat cache dir|clean|prune`` and ``pipcompat pip cache …`` as a user runs them, on a real cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pipcompat.cache import BUCKET_VERSIONS, Bucket, Cache
+from pipcompat.cache.manage import entry_projects, iter_entries
+from tests.support.context import TestContext
+from tests.support.index_server import IndexServer, IndexServerFactory
+from tests.support.packages import PackageSpec
+
+SPECS = [
+    PackageSpec("app", "1.0", deps=["lib>=1"]),
+    PackageSpec("lib", "1.0"),
+    PackageSpec("other", "1.0"),
+]
+
+
+@pytest.fixture
+def server(index_server: IndexServerFactory) -> IndexServer:
+    return index_server(SPECS)
+
+
+def fill_cache(ctx: TestContext, server: IndexServer, *names: str) -> None:
+    """Resolve *names* through the index: pages and metadata land in the cache."""
+    ctx.write("requirements.in", "\n".join(names) + "\n")
+    ctx.run(
+        "pip", "compile", "--no-config", "-q", "-i", server.url, "-o", "-", "requirements.in"
+    ).assert_success()
+
+
+def projects_in(cache_dir: Path) -> set[str]:
+    cache = Cache(cache_dir)
+    found: set[str] = set()
+    buckets: tuple[Bucket, ...] = ("http", "metadata", "archives")
+    for bucket in buckets:
+        for entry in iter_entries(cache.bucket(bucket)):
+            found |= entry_projects(bucket, entry)
+    return found
+
+
+def files_under(path: Path) -> list[Path]:
+    return [Path(d, f) for d, _dirs, names in os.walk(path) for f in names]
+
+
+# -- pipcompat cache dir --------------------------------------------------------------------------------
+def test_cache_dir_prints_pipcompat_cache_dir(ctx: TestContext) -> None:
+    result = ctx.run("cache", "dir").assert_success()
+    assert result.stdout == f"{ctx.cache_dir}\n"
+
+
+def test_cache_dir_option_beats_the_environment(ctx: TestContext) -> None:
+    result = ctx.run("cache", "dir", "--cache-dir", ctx.path("elsewhere")).assert_success()
+    assert result.stdout == f"{ctx.path('elsewhere')}\n"
+
+
+def test_pip_cache_dir_variable_is_used_when_pipcompat_names_none(ctx: TestContext) -> None:
+    result = ctx.run(
+        "cache", "dir", env={"PIPCOMPAT_CACHE_DIR": None, "PIP_CACHE_DIR": str(ctx.path("pip-cache"))}
+    ).assert_success()
+    assert result.stdout == f"{ctx.path('pip-cache')}\n"
+
+
+def test_pipcompat_cache_dir_beats_pip_cache_dir(ctx: TestContext) -> None:
+    result = ctx.run("cache", "dir", env={"PIP_CACHE_DIR": str(ctx.path("pip-cache"))}).assert_success()
+    assert result.stdout == f"{ctx.cache_dir}\n"
+
+
+def test_default_cache_is_under_the_user_cache_directory(ctx: TestContext) -> None:
+    result = ctx.run("cache", "dir", env={"PIPCOMPAT_CACHE_DIR": None}).assert_success()
+    assert result.stdout == f"{ctx.home / '.cache' / 'pipcompat'}\n"
+
+
+def test_pip_conf_cache_dir_is_used(ctx: TestContext) -> None:
+    conf = ctx.write("pip.conf", f"[global]\ncache-dir = {ctx.path('from-conf')}\n")
+    result = ctx.run(
+        "cache", "dir", env={"PIPCOMPAT_CACHE_DIR": None, "PIP_CONFIG_FILE": str(conf)}
+    ).assert_success()
+    assert result.stdout == f"{ctx.path('from-conf')}\n"
+
+
+def test_unknown_cache_command_is_a_usage_error(ctx: TestContext) -> None:
+    result = ctx.run("cache", "sweep").assert_failure(2)
+    assert "unknown cache command 'sweep'" in result.stderr
+    assert "dir, clean, prune" in result.stderr
+
+
+def test_cache_without_a_command_is_a_usage_error(ctx: TestContext) -> None:
+    result = ctx.run("cache").assert_failure(2)
+    assert "a command is required" in result.stderr
+
+
+def test_top_level_help_lists_cache(ctx: TestContext) -> None:
+    assert "cache" in ctx.run("--help").assert_success().stdout
+
+
+# -- pipcompat cache clean ------------------------------------------------------------------------------
+def test_clean_removes_everything_and_says_how_much(ctx: TestContext, server: IndexServer) -> None:
+    fill_cache(ctx, server, "app")
+    assert files_under(ctx.cache_dir)
+    result = ctx.run("cache", "clean").assert_success()
+    assert result.stderr.startswith(f"Clearing cache at: {ctx.cache_dir}\nRemoved ")
+    assert " files (" in result.stderr
+    assert [p.name for p in files_under(ctx.cache_dir)] in ([], [".lock"])
+
+
+def test_clean_of_an_empty_cache_says_so(ctx: TestContext) -> None:
+    ctx.cache_dir.mkdir(parents=True, exist_ok=True)
+    result = ctx.run("cache", "clean").assert_success()
+    assert result.stderr == f"Clearing cache at: {ctx.cache_dir}\nNo cache entries found\n"
+
+
+def test_clean_of_a_missing_cache_says_so(ctx: TestContext) -> None:
+    result = ctx.run("cache", "clean", "--cache-dir", ctx.path("nothing-here")).assert_success()
+    assert result.stderr == f"No cache found at: {ctx.path('nothing-here')}\n"
+
+
+def test_clean_one_package_leaves_the_others(ctx: TestContext, server: IndexServer) -> None:
+    fill_cache(ctx, server, "app", "other")
+    assert {"app", "lib", "other"} <= projects_in(ctx.cache_dir)
+    result = ctx.run("cache", "clean", "Other").assert_success()
+    assert result.stderr.startswith("Removed ")
+    assert " for Other (" in result.stderr
+    remaining = projects_in(ctx.cache_dir)
+    assert "other" not in remaining
+    assert {"app", "lib"} <= remaining
+
+
+def test_clean_an_unknown_package_warns(ctx: TestContext, server: IndexServer) -> None:
+    fill_cache(ctx, server, "app")
+    result = ctx.run("cache", "clean", "nope").assert_success()
+    assert result.stderr == "warning: No cache entries found for nope\n"
+
+
+def test_clean_verbose_names_each_removed_entry(ctx: TestContext, server: IndexServer) -> None:
+    fill_cache(ctx, server, "lib")
+    result = ctx.run("cache", "clean", "lib", "-v").assert_success()
+    removed = [line for line in result.stderr.splitlines() if line.startswith(f"Removed {ctx.cache_dir}")]
+    assert removed
+    assert all(not Path(line.removeprefix("Removed ")).exists() for line in removed)
+
+
+def test_a_cleaned_cache_still_works(ctx: TestContext, server: IndexServer) -> None:
+    fill_cache(ctx, server, "app")
+    ctx.run("cache", "clean", "lib").assert_success()
+    fill_cache(ctx, server, "app")
+    assert "lib" in projects_in(ctx.cache_dir)
+
+
+def make_leftovers(cache_dir: Path) -> list[Path]:
+    """Things a crashed or older pipcompat leaves behind, and one entry that must survive."""
+    cache = Cache(cache_dir)
+    old_bucket = cache_dir / f"archives-v{BUCKET_VERSIONS['archives'] - 1}" / "ab" / "cd" / "abcd"
+    old_bucket.mkdir(parents=True)
+    (old_bucket / "file.py").write_text("x = 1\n")
+    temp_dir = cache.entry("archives", "ef01" + "0" * 28).parent / ".ef01.x1y2.tmp"
+    temp_dir.mkdir(parents=True)
+    (temp_dir / "half.py").write_text("half\n")
+    temp_file = cache.entry("metadata", "1234" + "0" * 28).parent / ".1234.abc.tmp"
+    temp_file.parent.mkdir(parents=True, exist_ok=True)
+    temp_file.write_bytes(b"partial")
+    partial = cache.entry("archives", "5678" + "0" * 28)
+    (partial / "tree").mkdir(parents=True)
+    (partial / "tree" / "mod.py").write_text("")
+    orphan_lock = Path(str(cache.entry("archives", "9abc" + "0" * 28)) + ".lock")
+    orphan_lock.parent.mkdir(parents=True, exist_ok=True)
+    orphan_lock.write_bytes(b"")
+    return [old_bucket.parents[2], temp_dir, temp_file, partial, orphan_lock]
+
+
+def test_prune_removes_old_buckets_and_leftovers(ctx: TestContext, server: IndexServer) -> None:
+    fill_cache(ctx, server, "app")
+    before = projects_in(ctx.cache_dir)
+    leftovers = make_leftovers(ctx.cache_dir)
+    result = ctx.run("cache", "prune").assert_success()
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"Pruning cache at: {ctx.cache_dir}"
+    assert lines[1].startswith("Removed 5 files (")
+    assert not any(path.exists() for path in leftovers)
+    assert projects_in(ctx.cache_dir) == before
+    assert not [p for p in files_under(ctx.cache_dir) if p.name.endswith((".tmp", ".part"))]
+
+
+def test_prune_of_a_tidy_cache_finds_nothing(ctx: TestContext, server: IndexServer) -> None:
+    fill_cache(ctx, server, "app")
+    result = ctx.run("cache", "prune").assert_success()
+    assert result.stderr == f"Pruning cache at: {ctx.cache_dir}\nNo unused entries found\n"
+
+
+def test_prune_keeps_buckets_of_a_newer_pipcompat(ctx: TestContext) -> None:
+    newer = ctx.cache_dir / f"archives-v{BUCKET_VERSIONS['archives'] + 1}"
+    newer.mkdir(parents=True)
+    (newer / "keep").write_text("")
+    ctx.run("cache", "prune").assert_success()
+    assert (newer / "keep").exists()
+
+
+def test_prune_removes_probes_of_interpreters_that_are_gone(ctx: TestContext) -> None:
+    cache = Cache(ctx.cache_dir)
+    probe = cache.entry("interpreters", "feed" + "0" * 28).with_suffix(".json")
+    probe.parent.mkdir(parents=True)
+    probe.write_text(json.dumps({"executable": str(ctx.path("gone", "python"))}))
+    result = ctx.run("cache", "prune").assert_success()
+    assert "Removed 1 file (" in result.stderr
+    assert not probe.exists()
