@@ -39,6 +39,7 @@ LOCK_SUFFIX = ".lock"
 _BUCKET_DIR = re.compile(r"^(?P<name>[a-z]+)-v(?P<version>\d+)$")
 _SDIST_EXTENSIONS = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 BUCKETS: tuple[Bucket, ...] = ("http", "metadata", "archives", "built", "interpreters")
+WAITING_MESSAGE = "Cache is currently in use, waiting for other pipcompat processes to finish"
 
 
 def canonical_name(name: str) -> str:
@@ -295,14 +296,14 @@ def clean(
         for bucket in BUCKETS:
             for entry in iter_entries(cache.bucket(bucket)):
                 for project in entry_projects(bucket, entry) & owners.keys():
-                    gone = _remove_entry(cache, entry)
+                    gone = remove_entry(cache, entry)
                     removed[owners[project][0]].add(gone)
                     break
-        _remove_empty_dirs(cache)
+        remove_empty_dirs(cache)
         return removed
 
 
-def _remove_entry(cache: Cache, entry: Path) -> Removal:
+def remove_entry(cache: Cache, entry: Path) -> Removal:
     with cache.lock(entry):
         gone = remove_path(entry)
     lock = Path(str(entry) + LOCK_SUFFIX)
@@ -338,7 +339,7 @@ def prune(cache: Cache, *, waiting: Callable[[], None] | None = None) -> Removal
                 total.add(remove_path(child))
         for bucket in BUCKETS:
             total.add(_prune_bucket(cache, bucket))
-        total.dirs += _remove_empty_dirs(cache)
+        total.dirs += remove_empty_dirs(cache)
     return total
 
 
@@ -364,7 +365,7 @@ def _prune_bucket(cache: Cache, bucket: Bucket) -> Removal:
     for entry in iter_entries(bucket_dir):
         partial = bucket == "archives" and entry.is_dir() and not _complete_archive(entry)
         if partial or (bucket == "interpreters" and _probe_is_stale(entry)):
-            total.add(_remove_entry(cache, entry))
+            total.add(remove_entry(cache, entry))
     for first in _children(bucket_dir):
         for second in _children(first):
             for lock in _children(second):
@@ -386,7 +387,7 @@ def _probe_is_stale(entry: Path) -> bool:
     return not isinstance(executable, str) or not os.path.exists(executable)
 
 
-def _remove_empty_dirs(cache: Cache) -> int:
+def remove_empty_dirs(cache: Cache) -> int:
     """Remove empty shard directories under every bucket (bottom up); return how many went."""
     removed = 0
     for bucket in BUCKETS:

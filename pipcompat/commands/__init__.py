@@ -34,6 +34,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pip check": "pipcompat.commands.pip_check",
     "pip uninstall": "pipcompat.commands.pip_uninstall",
     "cache": "pipcompat.commands.cache",
+    "pip cache": "pipcompat.commands.pip_cache",
 }
 
 

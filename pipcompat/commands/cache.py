@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 IMPLEMENTED_OPTIONS = frozenset({"cache_dir"})
 
 ACTIONS = ("dir", "clean", "prune")
-WAITING = "Cache is currently in use, waiting for other pipcompat processes to finish"
 
 
 def cache_root(settings: CommandSettings, environ: Mapping[str, str] | None = None) -> Path | None:
@@ -60,7 +59,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             return SUCCESS
         if not names:
             printer.info(f"Clearing cache at: {root}")
-        results = manage.clean(cache, names or None, waiting=lambda: printer.info(WAITING))
+        results = manage.clean(cache, names or None, waiting=lambda: printer.info(manage.WAITING_MESSAGE))
         for name, removal in results.items():
             for path in removal.paths:
                 printer.detail(f"Removed {path}")
@@ -78,7 +77,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             printer.info(f"No cache found at: {root}")
             return SUCCESS
         printer.info(f"Pruning cache at: {root}")
-        removal = manage.prune(cache, waiting=lambda: printer.info(WAITING))
+        removal = manage.prune(cache, waiting=lambda: printer.info(manage.WAITING_MESSAGE))
         for path in removal.paths:
             printer.detail(f"Removed {path}")
         printer.info(manage.describe_removal(removal, empty="No unused entries found"))

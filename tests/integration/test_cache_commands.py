@@ -84,6 +84,13 @@ def test_pip_conf_cache_dir_is_used(ctx: TestContext) -> None:
     assert result.stdout == f"{ctx.path('from-conf')}\n"
 
 
+def test_pip_cache_dir_agrees_with_pipcompat_cache_dir(ctx: TestContext) -> None:
+    env = {"PIPCOMPAT_CACHE_DIR": None, "PIP_CACHE_DIR": str(ctx.path("shared"))}
+    ours = ctx.run("cache", "dir", env=env).assert_success().stdout
+    pips = ctx.run("pip", "cache", "dir", env=env).assert_success().stdout
+    assert ours == pips == f"{ctx.path('shared')}\n"
+
+
 def test_unknown_cache_command_is_a_usage_error(ctx: TestContext) -> None:
     result = ctx.run("cache", "sweep").assert_failure(2)
     assert "unknown cache command 'sweep'" in result.stderr
@@ -208,3 +215,91 @@ def test_prune_removes_probes_of_interpreters_that_are_gone(ctx: TestContext) ->
     result = ctx.run("cache", "prune").assert_success()
     assert "Removed 1 file (" in result.stderr
     assert not probe.exists()
+
+
+# -- pipcompat pip cache --------------------------------------------------------------------------------
+@pytest.fixture
+def seeded(ctx: TestContext) -> TestContext:
+    """A cache holding the wheels ``pipcompat venv`` seeds (pip, and setuptools on older Pythons)."""
+    ctx.run("venv", "seeded-env").assert_success()
+    return ctx
+
+
+def test_pip_cache_info_has_pips_shape(seeded: TestContext) -> None:
+    lines = seeded.run("pip", "cache", "info").assert_success().stdout.splitlines()
+    cache_dir = seeded.cache_dir
+    assert lines[0] == f"Package index page cache location (pip v23.3+): {cache_dir / 'http-v1'}"
+    assert lines[1].startswith("Package index page cache size: ")
+    assert lines[2] == "Number of HTTP files: 0"
+    assert f"Unpacked wheels location: {cache_dir / 'archives-v1'}" in lines
+    assert any(line.startswith("Unpacked wheels size: ") and line.endswith(" MB") for line in lines)
+    assert lines[-3:] == [
+        f"Locally built wheels location: {cache_dir / 'built-v1'}",
+        "Locally built wheels size: 0 bytes",
+        "Number of locally built wheels: 0",
+    ]
+
+
+def test_pip_cache_list_shows_cached_wheels_like_pip(seeded: TestContext) -> None:
+    lines = seeded.run("pip", "cache", "list").assert_success().stdout.splitlines()
+    assert lines[:2] == ["Cache contents:", ""]
+    assert any(line.startswith(" - pip-") and line.endswith(" MB)") and ".whl (" in line for line in lines)
+    assert lines[2:] == sorted(lines[2:])
+
+
+def test_pip_cache_list_pattern_and_abspath(seeded: TestContext) -> None:
+    named = seeded.run("pip", "cache", "list", "pip").assert_success().stdout.splitlines()
+    assert len(named) == 3 and named[2].startswith(" - pip-")
+    paths = seeded.run("pip", "cache", "list", "pip", "--format=abspath").assert_success().stdout.split()
+    assert len(paths) == 1 and Path(paths[0]).is_dir()
+    assert paths[0].startswith(str(seeded.cache_dir))
+
+
+def test_pip_cache_list_of_nothing(ctx: TestContext) -> None:
+    result = ctx.run("pip", "cache", "list").assert_success()
+    assert result.stdout == "No locally built wheels cached.\n"
+    assert ctx.run("pip", "cache", "list", "--format", "abspath").assert_success().stdout == ""
+
+
+def test_pip_cache_remove_pattern(seeded: TestContext) -> None:
+    result = seeded.run("pip", "cache", "remove", "pip").assert_success()
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Files removed: ") and lines[0].endswith(" MB)")
+    assert lines[1].startswith("Directories removed: ")
+    assert seeded.run("pip", "cache", "list", "pip").stdout == "No locally built wheels cached.\n"
+
+
+def test_pip_cache_remove_without_a_match_warns(seeded: TestContext) -> None:
+    result = seeded.run("pip", "cache", "remove", "nothing").assert_success()
+    assert result.stderr == 'warning: No matching packages for pattern "nothing"\n'
+    assert result.stdout == "Files removed: 0 (0 bytes)\nDirectories removed: 0\n"
+
+
+def test_pip_cache_purge_empties_the_cache(seeded: TestContext, server: IndexServer) -> None:
+    fill_cache(seeded, server, "app")
+    seeded.run("pip", "cache", "purge").assert_success()
+    assert [p.name for p in files_under(seeded.cache_dir)] in ([], [".lock"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "Need an action (dir, info, list, purge, remove) to perform."),
+        (("sweep",), "Need an action (dir, info, list, purge, remove) to perform."),
+        (("dir", "x"), "Too many arguments"),
+        (("info", "x"), "Too many arguments"),
+        (("list", "a", "b"), "Too many arguments"),
+        (("remove",), "Please provide a pattern"),
+        (("purge", "x"), "Too many arguments"),
+    ],
+)
+def test_pip_cache_errors_are_pips(ctx: TestContext, args: tuple[str, ...], message: str) -> None:
+    result = ctx.run("pip", "cache", *args).assert_failure(1)
+    assert result.stderr == f"error: {message}\n"
+
+
+def test_pip_cache_with_the_cache_disabled_fails_as_pip(ctx: TestContext) -> None:
+    result = ctx.run("pip", "--no-cache-dir", "cache", "dir").assert_failure(1)
+    assert result.stderr == "error: pip cache commands can not function since cache is disabled.\n"
+    pip = ctx.run_pip("--no-cache-dir", "cache", "dir").assert_failure(1)
+    assert "pip cache commands can not function since cache is disabled." in pip.stderr
