@@ -33,6 +33,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pip show": "pipcompat.commands.pip_show",
     "pip check": "pipcompat.commands.pip_check",
     "pip uninstall": "pipcompat.commands.pip_uninstall",
+    "pip install": "pipcompat.commands.pip_install",
     "cache": "pipcompat.commands.cache",
     "pip cache": "pipcompat.commands.pip_cache",
 }

@@ -9,7 +9,7 @@ virtual environment before Python 3.11. Its output is one JSON object on stdout.
 from __future__ import annotations
 
 #: Bump when the script's output changes: it is part of the cache key of every probe.
-PROBE_VERSION = 1
+PROBE_VERSION = 2
 
 PROBE_SCRIPT = r'''
 import json, os, platform, sys, sysconfig
@@ -95,6 +95,88 @@ def config_var(name):
     return value if isinstance(value, (int, str)) or value is None else str(value)
 
 
+def scheme_name(user):
+    if user:
+        preferred = getattr(sysconfig, "get_preferred_scheme", None)
+        if preferred is not None:
+            return preferred("user")
+        if os.name == "nt":
+            return "nt_user"
+        if sys.platform == "darwin" and getattr(sys, "_framework", None):
+            return "osx_framework_user"
+        return "posix_user"
+    default = getattr(sysconfig, "get_default_scheme", None)
+    if default is not None:
+        return default()
+    return sysconfig._get_default_scheme()
+
+
+def scheme_templates(name):
+    if name not in sysconfig.get_scheme_names():
+        return {}
+    return sysconfig.get_paths(name, expand=False)
+
+
+def template_vars(templates):
+    """The config variables the scheme templates name (only those: the full set is large)."""
+    import re
+    names = set()
+    for group in templates:
+        for template in group.values():
+            names.update(re.findall(r"\{([^{}]*)\}", template))
+    found = {}
+    for name in sorted(names):
+        value = sysconfig.get_config_var(name)
+        if isinstance(value, str):
+            found[name] = value
+    return found
+
+
+def user_site_enabled():
+    """Whether site would enable the user site without -I (which this probe runs under)."""
+    import site
+    if not getattr(sys.flags, "no_user_site", 0):
+        return bool(site.ENABLE_USER_SITE)
+    if sys.prefix != getattr(sys, "base_prefix", sys.prefix):
+        cfg = os.path.join(sys.prefix, "pyvenv.cfg")
+        system_site = False
+        try:
+            with open(cfg, encoding="utf-8") as stream:
+                for line in stream:
+                    key, sep, value = line.partition("=")
+                    if sep and key.strip().lower() == "include-system-site-packages":
+                        system_site = value.strip().lower() == "true"
+        except OSError:
+            pass
+        if not system_site:
+            return False
+    if hasattr(os, "getuid") and hasattr(os, "geteuid"):
+        if os.geteuid() != os.getuid() or os.getegid() != os.getgid():
+            return False
+    return True
+
+
+def site_info():
+    import site
+    default = scheme_name(False)
+    user = scheme_name(True)
+    default_templates = scheme_templates(default)
+    user_templates = scheme_templates(user)
+    getsitepackages = getattr(site, "getsitepackages", None)
+    return {
+        "sys_path": [p for p in sys.path if p],
+        "site_packages": list(getsitepackages()) if getsitepackages is not None else [],
+        "scheme": default,
+        "scheme_templates": default_templates,
+        "user_scheme": user,
+        "user_templates": user_templates,
+        "config_vars": template_vars([default_templates, user_templates]),
+        "user_site": site.getusersitepackages() if hasattr(site, "getusersitepackages") else None,
+        "user_base": site.getuserbase() if hasattr(site, "getuserbase") else None,
+        "enable_user_site": user_site_enabled(),
+    }
+
+
 stdlib = sysconfig.get_path("stdlib")
 bundled = os.path.join(stdlib, "ensurepip", "_bundled")
 try:
@@ -131,5 +213,6 @@ report = {
     "ensurepip_wheels": [os.path.join(bundled, name) for name in bundled_wheels],
     "cache_tag": sys.implementation.cache_tag,
 }
+report.update(site_info())
 sys.stdout.write(json.dumps(report))
 '''

@@ -8,7 +8,7 @@ Public API:
 - :func:`~pipcompat.install.uninstall.uninstall_set`, :func:`~pipcompat.install.uninstall.remove_in`
 - :class:`~pipcompat.install.transaction.Transaction`
 - :func:`~pipcompat.install.link.link_tree` / ``link_file`` with ``hardlink | copy | symlink``
-- :func:`~pipcompat.install.unpack.unpack_wheel`: a wheel unpacked once into the cache
+- (unpacking into the cache lives in :mod:`pipcompat.dist.unpack`)
 - :func:`~pipcompat.install.target.locate_target`: the target interpreter, inspected
 
 Modules are imported on use (``from pipcompat.install.engine import install_wheels``) so that importing

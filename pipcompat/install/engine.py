@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from pipcompat.cache import Cache
+from pipcompat.dist.unpack import InvalidWheelError, UnpackedWheel, record_hash, unpack_wheel
 from pipcompat.env.installed import InstalledDistribution
 from pipcompat.errors import PipcompatError
 from pipcompat.install.link import LinkMode, link_file
 from pipcompat.install.scheme import SCHEME_KEYS, Scheme
 from pipcompat.install.transaction import Transaction
 from pipcompat.install.uninstall import remove_in, uninstall_set
-from pipcompat.install.unpack import InvalidWheelError, UnpackedWheel, record_hash, unpack_wheel
 
 INSTALLER_NAME = "pipcompat"
 Reporter = Callable[[str], None]

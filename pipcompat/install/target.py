@@ -1,87 +1,26 @@
 """The interpreter an install, uninstall or listing acts on, and its installation paths.
 
-:func:`locate_target` finds it (``--python``, ``VIRTUAL_ENV``, a ``.venv`` in the working directory or one of
-its parents, else the running interpreter) and runs it once with a small stdlib-only snippet that prints
-what pipcompat needs as JSON: ``sys.path``, prefixes, the sysconfig paths of the default and user schemes,
-the user site and the PEP 508 marker environment.
-
-This is deliberately one small function: when ``pipcompat.env``'s interpreter discovery and cached probe
-are there, :func:`locate_target` becomes a thin adapter over them.
+:func:`locate_target` finds it with :func:`pipcompat.env.interpreters.find_target` (``--python``,
+``VIRTUAL_ENV``, ``CONDA_PREFIX``, a ``.venv`` in the working directory or one of its parents, the running
+interpreter) and describes it with the cached probe of :mod:`pipcompat.env.probe`; :class:`TargetPython` is
+the view of that description installs and listings use: ``sys.path`` as the target sees it (``PYTHONPATH``,
+the user site and ``.pth`` files added since the probe included), prefixes, the sysconfig paths and scheme
+templates of the default and user schemes, the user site and the PEP 508 marker environment.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipcompat.cache import Cache
 from pipcompat.env.installed import InstalledDistribution, ScanEnvironment, scan_installed
-from pipcompat.errors import PipcompatError
-
-#: Runs inside the target interpreter (any CPython/PyPy 3.8+): stdlib only, prints one JSON object.
-PROBE_SNIPPET = r"""
-import json, os, platform, site, sys, sysconfig
-def scheme_name(user):
-    if user:
-        f = getattr(sysconfig, "get_preferred_scheme", None)
-        if f: return f("user")
-        if os.name == "nt": return "nt_user"
-        if sys.platform == "darwin" and sys._framework: return "osx_framework_user"
-        return "posix_user"
-    f = getattr(sysconfig, "get_default_scheme", None)
-    if f: return f()
-    return sysconfig._get_default_scheme()
-impl = sys.implementation
-iv = "{0.major}.{0.minor}.{0.micro}".format(impl.version)
-if impl.version.releaselevel != "final":
-    iv += impl.version.releaselevel[0] + str(impl.version.serial)
-cwd = os.getcwd()
-default = scheme_name(False)
-user = scheme_name(True)
-print(json.dumps({
-    "executable": sys.executable,
-    "version": list(sys.version_info[:3]),
-    "implementation": impl.name,
-    "prefix": sys.prefix,
-    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
-    "exec_prefix": sys.exec_prefix,
-    "sys_path": [p for p in sys.path if p and os.path.abspath(p) != cwd],
-    "scheme": default,
-    "paths": sysconfig.get_paths(),
-    "scheme_templates": sysconfig.get_paths(default, expand=False),
-    "user_scheme": user,
-    "user_templates": sysconfig.get_paths(user, expand=False) if user in sysconfig.get_scheme_names() else {},
-    "config_vars": {k: v for k, v in sysconfig.get_config_vars().items() if isinstance(v, str)},
-    "user_site": site.getusersitepackages() if hasattr(site, "getusersitepackages") else None,
-    "user_base": site.getuserbase() if hasattr(site, "getuserbase") else None,
-    "enable_user_site": bool(site.ENABLE_USER_SITE),
-    "platform": sysconfig.get_platform(),
-    "soabi": sysconfig.get_config_var("SOABI") or "",
-    "gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
-    "cache_tag": sys.implementation.cache_tag,
-    "pointer_size": 64 if sys.maxsize > 2**32 else 32,
-    "markers": {
-        "implementation_name": impl.name,
-        "implementation_version": iv,
-        "os_name": os.name,
-        "platform_machine": platform.machine(),
-        "platform_release": platform.release(),
-        "platform_system": platform.system(),
-        "platform_version": platform.version(),
-        "python_full_version": platform.python_version(),
-        "platform_python_implementation": platform.python_implementation(),
-        "python_version": ".".join(platform.python_version_tuple()[:2]),
-        "sys_platform": sys.platform,
-    },
-}))
-"""
+from pipcompat.env.interpreters import find_target
+from pipcompat.env.probe import Interpreter, probe_interpreter
 
 
 @dataclass(frozen=True)
@@ -107,6 +46,7 @@ class TargetPython:
     soabi: str = ""
     gil_disabled: bool = False
     cache_tag: str | None = None
+    interpreter: Interpreter | None = field(default=None, compare=False, repr=False)
 
     @property
     def in_virtualenv(self) -> bool:
@@ -132,103 +72,109 @@ class TargetPython:
         return {key: one(value) for key, value in templates.items()}
 
 
-def _from_json(data: Mapping[str, Any]) -> TargetPython:
+def _pth_paths(site_dir: str) -> list[str]:
+    """The directories the ``.pth`` files of *site_dir* add (as ``site.addsitedir`` reads them)."""
+    try:
+        names = sorted(n for n in os.listdir(site_dir) if n.endswith(".pth") and not n.startswith("."))
+    except OSError:
+        return []
+    found: list[str] = []
+    for name in names:
+        try:
+            text = Path(site_dir, name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for raw_line in text.splitlines():
+            line = raw_line.rstrip()
+            if not line or line.startswith("#") or line.startswith(("import ", "import\t")):
+                continue
+            path = os.path.normpath(os.path.join(site_dir, line))
+            if os.path.isdir(path):
+                found.append(path)
+    return found
+
+
+def _sys_path(
+    raw: Mapping[str, Any], environ: Mapping[str, str], cwd: Path, user_site: str | None
+) -> list[str]:
+    """The target's ``sys.path`` when run from *cwd* with *environ* (the probe ran isolated)."""
+    probed = [str(p) for p in raw.get("sys_path") or ()]
+    site_dirs = [str(p) for p in raw.get("site_packages") or ()]
+    here = os.path.abspath(cwd)
+    front = []
+    for entry in (environ.get("PYTHONPATH") or "").split(os.pathsep):
+        if entry:
+            path = os.path.abspath(os.path.join(cwd, entry))
+            if path != here and path not in front:
+                front.append(path)
+    result = [*front, *(p for p in probed if p not in front)]
+    if user_site and os.path.isdir(user_site) and user_site not in result:
+        first_site = next((i for i, p in enumerate(result) if p in site_dirs), len(result))
+        result.insert(first_site, user_site)
+        site_dirs = [user_site, *site_dirs]
+    for site_dir in site_dirs:
+        if site_dir not in result:
+            continue
+        position = result.index(site_dir) + 1
+        for extra in _pth_paths(site_dir):
+            if extra not in result:
+                result.insert(position, extra)
+                position += 1
+    return result
+
+
+def target_from_interpreter(
+    interpreter: Interpreter, *, environ: Mapping[str, str], cwd: Path
+) -> TargetPython:
+    """The :class:`TargetPython` view of a probed interpreter, as seen from *cwd* with *environ*."""
+    raw = interpreter.raw
+    enable_user_site = bool(raw.get("enable_user_site")) and not environ.get("PYTHONNOUSERSITE")
+    user_site = raw.get("user_site")
     return TargetPython(
-        executable=Path(data["executable"]),
-        version=(int(data["version"][0]), int(data["version"][1]), int(data["version"][2])),
-        implementation=str(data["implementation"]),
-        prefix=Path(data["prefix"]),
-        base_prefix=Path(data["base_prefix"]),
-        sys_path=tuple(data["sys_path"]),
-        paths=dict(data["paths"]),
-        markers=dict(data["markers"]),
-        user_site=data.get("user_site"),
-        user_base=data.get("user_base"),
-        enable_user_site=bool(data.get("enable_user_site")),
-        scheme_templates=dict(data.get("scheme_templates") or {}),
-        user_templates=dict(data.get("user_templates") or {}),
-        config_vars=dict(data.get("config_vars") or {}),
-        platform=str(data.get("platform") or ""),
-        soabi=str(data.get("soabi") or ""),
-        gil_disabled=bool(data.get("gil_disabled")),
-        cache_tag=data.get("cache_tag"),
-    )
-
-
-def _venv_python(venv: Path) -> Path:
-    if sys.platform == "win32":
-        return venv / "Scripts" / "python.exe"
-    return venv / "bin" / "python"
-
-
-def _is_venv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file() and _venv_python(path).exists()
-
-
-def find_interpreter(
-    python: str | None, *, environ: Mapping[str, str], cwd: Path, allow_running: bool = True
-) -> Path:
-    """The target interpreter's path: ``--python``, ``VIRTUAL_ENV``, a ``.venv`` upwards, the running one."""
-    if python:
-        candidate = Path(os.path.expanduser(python))
-        if not candidate.is_absolute():
-            candidate = cwd / candidate
-        if candidate.is_dir():
-            if _venv_python(candidate).exists():
-                return _venv_python(candidate)
-            raise PipcompatError(f"no Python interpreter found in {python}", exit_code=2)
-        if candidate.exists():
-            return candidate
-        found = shutil.which(python) or shutil.which(f"python{python}")
-        if found:
-            return Path(found)
-        raise PipcompatError(f"no Python interpreter found for --python {python}", exit_code=2)
-    virtual_env = environ.get("VIRTUAL_ENV")
-    if virtual_env and _venv_python(Path(virtual_env)).exists():
-        return _venv_python(Path(virtual_env))
-    for directory in (cwd, *cwd.parents):
-        if _is_venv(directory / ".venv"):
-            return _venv_python(directory / ".venv")
-    if allow_running:
-        return Path(sys.executable)
-    raise PipcompatError(
-        "no virtual environment found",
-        hint="create one with 'pipcompat venv' or 'python -m venv .venv', or pass --python",
+        executable=Path(interpreter.executable),
+        version=interpreter.version,
+        implementation=interpreter.implementation,
+        prefix=Path(interpreter.prefix),
+        base_prefix=Path(interpreter.base_prefix),
+        sys_path=tuple(_sys_path(raw, environ, cwd, user_site if enable_user_site else None)),
+        paths={k: v for k, v in interpreter.paths.items() if v is not None},
+        markers=dict(interpreter.markers),
+        user_site=user_site,
+        user_base=raw.get("user_base"),
+        enable_user_site=enable_user_site,
+        scheme_templates=dict(raw.get("scheme_templates") or {}),
+        user_templates=dict(raw.get("user_templates") or {}),
+        config_vars=dict(raw.get("config_vars") or {}),
+        platform=interpreter.platform,
+        soabi=interpreter.soabi or "",
+        gil_disabled=interpreter.gil_disabled,
+        cache_tag=raw.get("cache_tag"),
+        interpreter=interpreter,
     )
 
 
 def probe(
     executable: Path, *, environ: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> TargetPython:
-    """Run *executable* once with :data:`PROBE_SNIPPET` and read what it prints."""
-    env = dict(os.environ if environ is None else environ)
-    env.pop("PYTHONSTARTUP", None)
-    try:
-        proc = subprocess.run(
-            [os.fspath(executable), "-c", PROBE_SNIPPET],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=cwd,
-            check=False,
-        )
-    except OSError as exc:
-        raise PipcompatError(f"cannot run {executable}: {exc.strerror or exc}") from None
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise PipcompatError(f"cannot inspect {executable}: {last}")
-    return _from_json(json.loads(proc.stdout))
+    """Describe the interpreter at *executable* (not cached)."""
+    interpreter = probe_interpreter(executable)
+    return target_from_interpreter(
+        interpreter, environ=os.environ if environ is None else environ, cwd=cwd or Path.cwd()
+    )
 
 
 def locate_target(
-    python: str | None, *, environ: Mapping[str, str], cwd: Path, allow_running: bool = True
+    python: str | None,
+    *,
+    environ: Mapping[str, str],
+    cwd: Path,
+    cache: Cache | None = None,
+    system: bool = False,
 ) -> TargetPython:
-    """The target interpreter of a command, inspected (swap point for ``pipcompat.env`` discovery)."""
-    return probe(
-        find_interpreter(python, environ=environ, cwd=cwd, allow_running=allow_running),
-        environ=environ,
-        cwd=cwd,
-    )
+    """The target interpreter of a command, found by ``pipcompat.env``'s rules and inspected (cached when
+    *cache* is given)."""
+    found = find_target(python or None, system=system, environ=environ, cwd=cwd, cache=cache)
+    return target_from_interpreter(found.interpreter, environ=environ, cwd=cwd)
 
 
 def site_dirs(target: TargetPython, *, user: bool = False) -> Sequence[str]:
@@ -259,7 +205,9 @@ def installed_distributions(
 
 
 def supported_tags(target: TargetPython) -> list[str]:
-    """The wheel tags *target* accepts, most preferred first (platforms are this machine's)."""
+    """The wheel tags *target* accepts, most preferred first."""
+    if target.interpreter is not None:
+        return list(target.interpreter.tags)
     from packaging import tags
 
     version = (target.version[0], target.version[1])

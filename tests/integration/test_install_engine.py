@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from pipcompat.cache import Cache
+from pipcompat.dist.unpack import InvalidWheelError, unpack_wheel
 from pipcompat.env.installed import find_installed
 from pipcompat.install.engine import WheelToInstall, install_wheels
 from pipcompat.install.scheme import scheme_for
 from pipcompat.install.target import TargetPython, probe, scan_environment
-from pipcompat.install.unpack import InvalidWheelError, unpack_wheel
 from tests.support.packages import PackageSpec, build_wheel
 
 pytestmark = pytest.mark.integration

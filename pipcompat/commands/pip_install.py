@@ -1,0 +1,989 @@
+"""``pipcompat pip install``: pip's install, over the shared engine (resolve → plan → prepare → install).
+
+Requirement sources are pip's (arguments, ``-r``, ``-c``; the file-level options of requirement files
+merged onto the command line's), the target is found as pip finds it (``--python``, ``VIRTUAL_ENV``,
+``.venv``, ...; PEP 668 and ``--require-virtualenv`` honoured), the resolution prefers what is installed
+(pip's ``--upgrade``/``--upgrade-strategy``/``--force-reinstall``/``--ignore-installed`` semantics), wheels
+are prepared in parallel into the cache (hash-checking mode exactly as pip) and installed in one
+transaction: a failure or Ctrl-C leaves the environment as it was.
+
+Output is short, on stderr: ``Resolved N packages in …``, ``Prepared N packages in …``, ``Installed N
+packages in …`` and `` + name==version`` / `` - name==version`` lines (``Audited N packages`` when nothing
+changes). ``--dry-run`` prints pip's ``Would install …`` line; ``--report`` writes pip's JSON report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from pipcompat.errors import SUCCESS, PipcompatError, UsageError
+from pipcompat.requirements import FileOptions, ParsedRequirement, RequirementForm, parse_requirements_files
+
+if TYPE_CHECKING:
+    from pipcompat.cache import Cache
+    from pipcompat.commands import Context
+    from pipcompat.dist.prepare import PreparedWheel
+    from pipcompat.env.installed import InstalledDistribution
+    from pipcompat.install.plan import Plan
+    from pipcompat.install.scheme import Scheme
+    from pipcompat.install.target import TargetPython
+    from pipcompat.models import Link
+    from pipcompat.resolver import Resolution, ResolvedPackage
+    from pipcompat.settings import CommandSettings
+
+#: Options whose behaviour this command honours (others given on the command line are refused).
+GENERAL_OPTIONS = frozenset(
+    {
+        "debug_mode",
+        "require_venv",
+        "python",
+        "keyring_provider",
+        "proxy",
+        "no_proxy_env",
+        "retries",
+        "timeout",
+        "trusted_hosts",
+        "cert",
+        "client_cert",
+        "cache_dir",
+        "disable_pip_version_check",
+        "no_python_version_warning",
+        "exists_action",
+        "resume_retries",
+        "progress_bar",
+        "no_clean",
+    }
+)
+INDEX_OPTIONS = frozenset(
+    {
+        "pre",
+        "release_control",
+        "format_control",
+        "prefer_binary",
+        "index_url",
+        "extra_index_urls",
+        "no_index",
+        "find_links",
+        "uploaded_prior_to",
+    }
+)
+IMPLEMENTED_OPTIONS = (
+    GENERAL_OPTIONS
+    | INDEX_OPTIONS
+    | frozenset(
+        {
+            "requirements",
+            "constraints",
+            "ignore_dependencies",
+            "only_dependencies",
+            "editables",
+            "dry_run",
+            "target_dir",
+            "use_user_site",
+            "root_path",
+            "prefix_path",
+            "upgrade",
+            "upgrade_strategy",
+            "force_reinstall",
+            "ignore_installed",
+            "ignore_requires_python",
+            "override_externally_managed",
+            "compile",
+            "warn_script_location",
+            "warn_about_conflicts",
+            "require_hashes",
+            "no_require_hashes",
+            "root_user_action",
+            "json_report_file",
+        }
+    )
+)
+
+CONFLICTS_HEAD = (
+    "pip's dependency resolver does not currently take into account all the packages that are installed. "
+    "This behaviour is the source of the following dependency conflicts."
+)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Requirements
+
+
+@dataclass
+class Root:
+    """One requirement (or constraint) the user gave, ready for the resolver."""
+
+    requirement: Requirement
+    comes_from: str
+    is_constraint: bool = False
+    hashes: dict[str, list[str]] = field(default_factory=dict)
+    text: str = ""
+    is_direct: bool = False
+
+    @property
+    def key(self) -> str:
+        return str(canonicalize_name(self.requirement.name))
+
+    @property
+    def pinned(self) -> bool:
+        for spec in self.requirement.specifier:
+            if spec.operator == "===" or (spec.operator == "==" and not spec.version.endswith(".*")):
+                return True
+        return False
+
+
+@dataclass
+class Request:
+    """Everything the user asked for: roots, the merged file-level options, hash-checking mode."""
+
+    roots: list[Root]
+    options: FileOptions
+    require_hashes: bool
+
+    @property
+    def requirements(self) -> list[Root]:
+        return [r for r in self.roots if not r.is_constraint]
+
+
+def _wheel_requirement(path: Path, extras: Sequence[str], markers: str | None) -> Requirement:
+    stem = path.name[: -len(".whl")]
+    name = stem.split("-")[0]
+    text = name + (f"[{','.join(extras)}]" if extras else "") + f" @ {path.resolve().as_uri()}"
+    if markers:
+        text += f" ; {markers}"
+    return Requirement(text)
+
+
+def _root_from_parsed(item: ParsedRequirement, cwd: Path) -> Root:
+    comes_from = item.comes_from
+    markers = item.markers
+    try:
+        if item.form in (RequirementForm.NAMED, RequirementForm.DIRECT_URL):
+            requirement = Requirement(item.text)
+        elif item.form is RequirementForm.URL:
+            url = item.url or ""
+            if url.lower().startswith("file:"):
+                from pipcompat.index.urls import url_to_path
+
+                local = url_to_path(url.split("#", 1)[0])
+                if local.is_dir() or not local.name.endswith(".whl"):
+                    raise _source_build(item.text)
+            elif not url.split("#", 1)[0].lower().endswith(".whl"):
+                raise _source_build(item.text)
+            if item.is_vcs:
+                raise _source_build(item.text)
+            name = item.name or url.split("#", 1)[0].rsplit("/", 1)[-1].split("-")[0]
+            extras = f"[{','.join(item.extras)}]" if item.extras else ""
+            requirement = Requirement(f"{name}{extras} @ {url}" + (f" ; {markers}" if markers else ""))
+        else:
+            path = Path(item.path or item.text)
+            if not path.is_absolute():
+                path = cwd / path
+            if not (path.is_file() and path.name.endswith(".whl")):
+                raise _source_build(item.text)
+            requirement = _wheel_requirement(path, item.extras, markers)
+    except InvalidRequirement as exc:
+        raise PipcompatError(f"invalid requirement {item.text!r}: {exc}") from None
+    hashes = {alg: list(digests) for alg, digests in item.hash_options.items()}
+    return Root(
+        requirement=requirement,
+        comes_from=comes_from,
+        is_constraint=item.is_constraint,
+        hashes=hashes,
+        text=item.text,
+        is_direct=item.form is not RequirementForm.NAMED,
+    )
+
+
+def _source_build(text: str) -> PipcompatError:
+    return PipcompatError(
+        f"{text}: building from source is not available yet",
+        hint="install a wheel of it (a .whl file or an index that has one), or use pip for this one",
+    )
+
+
+def base_file_options(settings: CommandSettings, environ: Mapping[str, str]) -> FileOptions:
+    """The command line's (and configuration's) file-level options, before requirement files change them."""
+    from pipcompat.settings import GeneralSettings, IndexSettings
+
+    index = IndexSettings.from_settings(settings, environ)
+    general = GeneralSettings.from_settings(settings, environ)
+    return FileOptions(
+        index_url=index.index_url,
+        extra_index_urls=tuple(index.extra_index_urls),
+        no_index=index.no_index,
+        find_links=tuple(index.find_links),
+        no_binary=frozenset(index.no_binary),
+        only_binary=frozenset(index.only_binary),
+        prefer_binary=index.prefer_binary,
+        pre=index.pre,
+        all_releases=frozenset(index.all_releases),
+        only_final=frozenset(index.only_final),
+        require_hashes=bool(settings.get("require_hashes")),
+        no_require_hashes=bool(settings.get("no_require_hashes")),
+        trusted_hosts=tuple(general.trusted_hosts),
+    )
+
+
+def gather(
+    settings: CommandSettings,
+    ctx: Context,
+    *,
+    args: Sequence[str],
+    requirement_files: Sequence[str],
+    constraint_files: Sequence[str],
+) -> Request:
+    """Read every requirement source as pip does: constraints, then arguments, then requirement files."""
+    from pipcompat.requirements._forms import InvalidRequirementText, classify
+
+    options = base_file_options(settings, ctx.environ)
+    roots: list[Root] = []
+    if constraint_files:
+        result = parse_requirements_files((), constraint_files, environ=ctx.environ, options=options)
+        options = result.options
+        roots += [_root_from_parsed(item, ctx.cwd) for item in result.requirements]
+        _warn_parse(ctx, result.warnings)
+    for arg in args:
+        try:
+            shape = classify(arg)
+        except InvalidRequirementText as exc:
+            raise UsageError(f"Invalid requirement: {arg!r}: {exc}") from None
+        item = ParsedRequirement(
+            text=arg,
+            form=shape.form,
+            location=_arg_location(),
+            comes_from="",
+            base_dir=str(ctx.cwd),
+            name=shape.name,
+            extras=shape.extras,
+            specifier=shape.specifier,
+            url=shape.url,
+            path=shape.path,
+            markers=shape.markers,
+        )
+        roots.append(_root_from_parsed(item, ctx.cwd))
+    if requirement_files:
+        result = parse_requirements_files(requirement_files, environ=ctx.environ, options=options)
+        options = result.options
+        roots += [_root_from_parsed(item, ctx.cwd) for item in result.requirements]
+        _warn_parse(ctx, result.warnings)
+    if options.require_hashes and options.no_require_hashes:
+        raise PipcompatError("--require-hashes and --no-require-hashes are mutually exclusive")
+    require_hashes = options.require_hashes or (
+        not options.no_require_hashes and any(root.hashes for root in roots)
+    )
+    return Request(roots, options, require_hashes)
+
+
+def _arg_location() -> Any:
+    from pipcompat.models import SourceLocation
+
+    return SourceLocation("command line")
+
+
+def _warn_parse(ctx: Context, warnings: Sequence[Any]) -> None:
+    for warning in warnings:
+        ctx.printer.warning(str(warning))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Where to install
+
+
+@dataclass
+class Destination:
+    """The target interpreter, the scheme to install into and what is installed there."""
+
+    target: TargetPython
+    scheme: Scheme
+    installed: list[InstalledDistribution]
+    uninstall_prefix: str | None
+    kind: str = "environment"
+    """``environment``, ``user``, ``target``, ``prefix`` or ``root``."""
+
+
+def _scan_dirs(target: TargetPython, scheme: Scheme) -> list[InstalledDistribution]:
+    from pipcompat.install.target import installed_distributions
+
+    dirs = [str(scheme.purelib)]
+    if str(scheme.platlib) != dirs[0]:
+        dirs.append(str(scheme.platlib))
+    return installed_distributions(target, [d for d in dirs if os.path.isdir(d)])
+
+
+def find_destination(
+    settings: CommandSettings, ctx: Context, cache: Cache, *, installing: bool
+) -> Destination:
+    from pipcompat.env.interpreters import check_externally_managed
+    from pipcompat.install.scheme import scheme_for
+    from pipcompat.install.target import installed_distributions, locate_target
+    from pipcompat.settings import GeneralSettings, InstallSettings
+
+    general = GeneralSettings.from_settings(settings, ctx.environ)
+    install = InstallSettings.from_settings(settings, ctx.environ)
+    target = locate_target(general.python, environ=ctx.environ, cwd=ctx.cwd, cache=cache)
+    if general.require_virtualenv and not target.in_virtualenv:
+        raise PipcompatError(
+            "Could not find an activated virtualenv (required).",
+            hint="activate a virtual environment, pass --python one, or leave --require-virtualenv out",
+            exit_code=3,
+        )
+    user = bool(install.user)
+    if user:
+        if install.prefix is not None:
+            raise PipcompatError(
+                "Can not combine '--user' and '--prefix' as they imply different installation locations"
+            )
+        if install.target is not None:
+            raise PipcompatError("Can not combine '--user' and '--target'")
+        if target.in_virtualenv and not target.enable_user_site:
+            raise PipcompatError(
+                "Can not perform a '--user' install. User site-packages are not visible in this virtualenv."
+            )
+        if not target.enable_user_site:
+            raise PipcompatError(
+                "Can not perform a '--user' install. User site-packages are disabled for this Python."
+            )
+    into_environment = install.target is None and install.prefix is None and install.root is None
+    if installing and into_environment and not install.override_externally_managed and target.interpreter:
+        check_externally_managed(target.interpreter, break_system_packages=False)
+    root = Path(ctx.cwd, install.root) if install.root is not None else None
+    prefix = Path(ctx.cwd, install.prefix) if install.prefix is not None else None
+    target_dir = Path(ctx.cwd, install.target) if install.target is not None else None
+    scheme = scheme_for(target, user=user, prefix=prefix, root=root, target_dir=target_dir)
+    if target_dir is not None:
+        return Destination(target, scheme, _scan_dirs(target, scheme), str(target_dir), "target")
+    if prefix is not None or root is not None:
+        base = str(root) if root is not None else str(prefix)
+        return Destination(target, scheme, _scan_dirs(target, scheme), base, "root" if root else "prefix")
+    uninstall_prefix = str(target.prefix) if target.in_virtualenv else None
+    installed = installed_distributions(target)
+    return Destination(target, scheme, installed, uninstall_prefix, "user" if user else "environment")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Resolution
+
+
+class _Reporter:
+    def __init__(self, ctx: Context) -> None:
+        self.printer = ctx.printer
+
+    def warning(self, message: str) -> None:
+        self.printer.warning(message)
+
+    def fetching(self, url: str) -> None:
+        if self.printer.verbosity >= 2:
+            self.printer.detail(f"fetching {url}")
+
+    def ask_credentials(self, netloc: str) -> tuple[str, str] | None:
+        return None
+
+
+def make_client(settings: CommandSettings, ctx: Context, options: FileOptions, cache: Cache) -> Any:
+    from pipcompat.index import IndexClient
+    from pipcompat.settings import GeneralSettings, IndexSettings
+
+    general = GeneralSettings.from_settings(settings, ctx.environ)
+    index = IndexSettings.from_settings(settings, ctx.environ)
+    return IndexClient(
+        index_urls=list(options.index_urls(index.index_url)),
+        find_links=list(options.find_links),
+        trusted_hosts=list(options.trusted_hosts),
+        cert=general.cert,
+        client_cert=general.client_cert,
+        timeout=general.timeout,
+        retries=general.retries,
+        proxy=general.proxy,
+        keyring_provider=general.keyring_provider,
+        no_input=general.no_input,
+        cache=cache,
+        index_strategy=index.index_strategy,
+        reporter=_Reporter(ctx),  # type: ignore[arg-type]
+        environ=ctx.environ,
+        max_workers=16,
+    )
+
+
+def uploaded_prior_to(text: str | None) -> Any:
+    if not text:
+        return None
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"invalid --uploaded-prior-to value {text!r}", hint="use an ISO 8601 date") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class ResolvePolicy:
+    """pip's installed-versus-index policy for one install."""
+
+    upgrade: bool = False
+    eager: bool = False
+    force_reinstall: bool = False
+    ignore_installed: bool = False
+    no_deps: bool = False
+    ignore_requires_python: bool = False
+
+
+class NoDepsSource:
+    """A package source whose metadata declares no dependencies (``--no-deps``)."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    def links(self, name: str) -> list[Link]:
+        links: list[Link] = self.source.links(name)
+        return links
+
+    def metadata(self, link: Link) -> bytes:
+        data: bytes = self.source.metadata(link)
+        lines = data.split(b"\n")
+        body_at = lines.index(b"") if b"" in lines else len(lines)
+        head = [line for line in lines[:body_at] if not line.lower().startswith(b"requires-dist:")]
+        return b"\n".join([*head, *lines[body_at:]])
+
+    def prefetch(self, names: Any) -> None:
+        self.source.prefetch(names)
+
+    def prefetch_metadata(self, links: Any) -> None:
+        self.source.prefetch_metadata(links)
+
+
+def resolve_request(
+    request: Request,
+    client: Any,
+    destination: Destination,
+    policy: ResolvePolicy,
+    *,
+    index_url: str,
+    cutoff: Any,
+) -> Resolution:
+    from pipcompat.dist.installed import InstalledAwareSource
+    from pipcompat.resolver import ResolveOptions, RootRequirement, resolve
+
+    installed: dict[str, InstalledDistribution] = {}
+    if not (policy.ignore_installed or policy.force_reinstall):
+        installed = {d.canonical_name: d for d in destination.installed}
+    source: Any = InstalledAwareSource(client, installed)
+    if policy.no_deps:
+        source = NoDepsSource(source)
+    preferences: dict[str, Version] = {}
+    for key, dist in installed.items():
+        with contextlib.suppress(InvalidVersion):
+            preferences[key] = Version(dist.version_text)
+    direct = frozenset(r.key for r in request.requirements)
+    options = request.options
+    roots = [RootRequirement(r.requirement, r.comes_from, r.is_constraint) for r in request.roots]
+    interpreter = destination.target.interpreter
+    assert interpreter is not None
+    resolve_options = ResolveOptions(
+        target=interpreter.target_environment(),
+        all_releases=options.all_releases | ({":all:"} if options.pre else set()),
+        only_final=options.only_final,
+        only_binary=options.only_binary,
+        no_binary=options.no_binary,
+        prefer_binary=options.prefer_binary,
+        uploaded_prior_to=cutoff,
+        preferences=preferences,
+        upgrade=direct if policy.upgrade and not policy.eager else frozenset(),
+        upgrade_all=policy.upgrade and policy.eager,
+        ignore_requires_python=policy.ignore_requires_python,
+        index_urls=tuple(options.index_urls(index_url)),
+    )
+    return resolve(roots, source, resolve_options)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Planning and preparing
+
+
+@dataclass
+class Planned:
+    """The plan and, for every distribution it installs, the resolved package and the file to use."""
+
+    plan: Plan
+    packages: dict[str, ResolvedPackage]
+    links: dict[str, Link]
+    count: int
+    """How many packages the resolution has (the ``Resolved``/``Audited`` count)."""
+
+
+def _direct_reference(dist: InstalledDistribution) -> str | None:
+    data = dist.direct_url
+    if data is None:
+        return None
+    url = data.get("url")
+    return url if isinstance(url, str) else None
+
+
+def _strip_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+def choose_link(package: ResolvedPackage, hashes: Mapping[str, Sequence[str]]) -> Link:
+    """The file to install: with user hashes, the first file the index says matches one (pip's
+    ``filter_unallowed_hashes``); else the resolver's choice."""
+    if hashes:
+        for link in package.links:
+            for algorithm, digest in link.hashes.items():
+                if digest.lower() in {d.lower() for d in hashes.get(algorithm, ())}:
+                    return link
+    return package.link
+
+
+def plan_install(
+    resolution: Resolution,
+    request: Request,
+    destination: Destination,
+    policy: ResolvePolicy,
+    *,
+    only_deps: bool = False,
+    remove_extraneous: bool = False,
+    keep: Sequence[str] = (),
+) -> Planned:
+    from pipcompat.dist.installed import is_installed_link
+    from pipcompat.install.plan import Wanted, installed_from, plan_changes
+
+    installed = destination.installed if not policy.ignore_installed else []
+    references = {d.canonical_name: ref for d in installed if (ref := _direct_reference(d)) is not None}
+    by_key = {d.canonical_name: d for d in installed}
+    hashes: dict[str, dict[str, list[str]]] = {}
+    for root in request.roots:
+        for algorithm, digests in root.hashes.items():
+            hashes.setdefault(root.key, {}).setdefault(algorithm, []).extend(digests)
+    requested = {r.key for r in request.requirements}
+    wanted: list[Wanted] = []
+    packages: dict[str, ResolvedPackage] = {}
+    links: dict[str, Link] = {}
+    dependencies = {canonicalize_name(d.name) for p in resolution.packages for d in p.dependencies}
+    for package in resolution.packages:
+        if only_deps and package.name in requested and package.name not in dependencies:
+            continue
+        packages[package.name] = package
+        link = choose_link(package, hashes.get(package.name, {}))
+        links[package.name] = link
+        current = by_key.get(package.name)
+        if is_installed_link(link) and current is not None:
+            wanted.append(
+                Wanted(
+                    package.display_name,
+                    str(package.version),
+                    direct_url=references.get(package.name),
+                    editable=current.editable,
+                    requested=package.requested,
+                )
+            )
+            continue
+        wanted.append(
+            Wanted(
+                package.display_name,
+                str(package.version),
+                direct_url=_strip_fragment(link.url) if package.is_direct else None,
+                requested=package.requested,
+            )
+        )
+    plan = plan_changes(
+        installed_from(installed, references),
+        wanted,
+        reinstall=policy.force_reinstall,
+        remove_extraneous=remove_extraneous,
+        keep=keep,
+    )
+    return Planned(plan, packages, links, len(resolution.packages))
+
+
+def _described(root: Root | None, name: str, version: str, link: Link) -> str:
+    text = root.text if root is not None and root.text else f"{name}=={version}"
+    where = f" (from {root.comes_from})" if root is not None and root.comes_from else ""
+    from pipcompat.index.urls import redact
+
+    return f"{text} from {redact(_strip_fragment(link.url))}{where}"
+
+
+def prepare(
+    planned: Planned,
+    request: Request,
+    client: Any,
+    cache: Cache,
+) -> dict[str, PreparedWheel]:
+    from pipcompat.dist.prepare import WheelRequest, prepare_wheels
+
+    roots = {r.key: r for r in request.requirements}
+    constraint_roots = {r.key: r for r in request.roots if r.is_constraint}
+    hashes: dict[str, dict[str, list[str]]] = {}
+    for item in request.roots:
+        for algorithm, digests in item.hashes.items():
+            hashes.setdefault(item.key, {}).setdefault(algorithm, []).extend(digests)
+    wheel_requests = []
+    for wanted in planned.plan.installs:
+        package = planned.packages[wanted.key]
+        link = planned.links[wanted.key]
+        root: Root | None = roots.get(wanted.key) or constraint_roots.get(wanted.key)
+        pinned = True
+        if root is not None and not root.is_direct and wanted.key in roots:
+            pinned = roots[wanted.key].pinned
+        wheel_requests.append(
+            WheelRequest(
+                name=package.display_name,
+                version=str(package.version),
+                link=link,
+                allowed_hashes=hashes.get(wanted.key, {}),
+                require_hashes=request.require_hashes,
+                described_as=_described(root, package.display_name, str(package.version), link),
+                pinned=pinned,
+            )
+        )
+    prepared = prepare_wheels(wheel_requests, downloader=client, cache=cache, workers=8)
+    return {str(canonicalize_name(p.request.name)): p for p in prepared}
+
+
+# --------------------------------------------------------------------------------------------------------
+# Installing
+
+
+def wants_compile(settings: CommandSettings) -> bool:
+    """Bytecode compilation is off unless ``--compile`` (or its configuration forms) asks for it."""
+    return bool(settings.get("compile")) and settings.origins.get("compile", "default") != "default"
+
+
+def install_planned(
+    planned: Planned,
+    prepared: Mapping[str, PreparedWheel],
+    destination: Destination,
+    cache: Cache,
+    *,
+    compile: bool,
+) -> None:
+    from pipcompat.install.engine import WheelToInstall, install_wheels
+
+    wheels = []
+    for wanted in planned.plan.installs:
+        ready = prepared[wanted.key]
+        package = planned.packages[wanted.key]
+        direct_url = None
+        if package.is_direct:
+            direct_url = {
+                "url": _strip_fragment(ready.request.link.url),
+                "archive_info": {"hash": f"sha256={ready.sha256}", "hashes": {"sha256": ready.sha256}},
+            }
+        wheels.append(
+            WheelToInstall(
+                path=ready.unpacked.root / ready.request.link.filename,
+                requested=package.requested,
+                direct_url=direct_url,
+                sha256=ready.sha256,
+            )
+        )
+    by_key = {d.canonical_name: d for d in destination.installed}
+    replace_dists = [by_key[old.key] for old in planned.plan.reinstall if old.key in by_key]
+    target = destination.target
+    install_wheels(
+        wheels,
+        destination.scheme,
+        cache,
+        python=str(target.executable),
+        compile=compile,
+        cache_tag=target.cache_tag,
+        replace=replace_dists,
+        replace_scripts_dir=str(destination.scheme.scripts),
+        prefix=destination.uninstall_prefix,
+    )
+
+
+def _elapsed(start: float) -> str:
+    seconds = time.perf_counter() - start
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    return f"{seconds:.2f}s"
+
+
+def _count(n: int) -> str:
+    return f"{n} package{'s' if n != 1 else ''}"
+
+
+def conflict_lines(destination: Destination, changed: set[str]) -> list[str]:
+    """pip's post-install check: broken requirements among the changed packages and their dependents."""
+    from pipcompat.install.target import installed_distributions
+
+    dists = (
+        installed_distributions(destination.target)
+        if destination.kind in ("environment", "user")
+        else _scan_dirs(destination.target, destination.scheme)
+    )
+    markers = dict(destination.target.markers)
+    package_set: dict[str, tuple[InstalledDistribution, list[Requirement]]] = {}
+    for dist in dists:
+        try:
+            package_set[dist.canonical_name] = (dist, dist.dependencies(markers))
+        except (OSError, ValueError):
+            continue
+    watch = set(changed)
+    for name, (_dist, requirements) in package_set.items():
+        if any(canonicalize_name(r.name) in changed for r in requirements):
+            watch.add(name)
+    lines: list[str] = []
+    for name in sorted(watch):
+        if name not in package_set:
+            continue
+        dist, requirements = package_set[name]
+        for requirement in requirements:
+            dep = str(canonicalize_name(requirement.name))
+            if dep not in package_set:
+                if requirement.marker is None or requirement.marker.evaluate({**markers, "extra": ""}):
+                    lines.append(
+                        f"{name} {dist.version_text} requires {requirement}, which is not installed."
+                    )
+                continue
+            dep_dist = package_set[dep][0]
+            try:
+                ok = requirement.specifier.contains(dep_dist.version, prereleases=True)
+            except InvalidVersion:
+                ok = True
+            if not ok:
+                lines.append(
+                    f"{name} {dist.version_text} requires {requirement}, but you have "
+                    f"{dep} {dep_dist.version_text} which is incompatible."
+                )
+    return lines
+
+
+def script_location_warnings(
+    planned: Planned, destination: Destination, environ: Mapping[str, str]
+) -> list[str]:
+    """pip's warning for console scripts installed into a directory that is not on ``PATH``."""
+    scripts_dir = os.path.normcase(os.path.normpath(str(destination.scheme.scripts)))
+    path_dirs = {
+        os.path.normcase(os.path.normpath(p)) for p in environ.get("PATH", "").split(os.pathsep) if p
+    }
+    exempt = os.path.normcase(os.path.normpath(os.path.dirname(str(destination.target.executable))))
+    if scripts_dir in path_dirs or scripts_dir == exempt:
+        return []
+    return [scripts_dir] if planned.plan.installs else []
+
+
+# --------------------------------------------------------------------------------------------------------
+# Report
+
+
+def write_report(path: str, planned: Planned, client: Any, destination: Destination, ctx: Context) -> None:
+    from pipcompat import __version__
+    from pipcompat.install.report import ReportItem, installation_report
+
+    items = []
+    for wanted in planned.plan.installs:
+        package = planned.packages[wanted.key]
+        link = planned.links[wanted.key]
+        items.append(
+            ReportItem(
+                url=_strip_fragment(link.url),
+                metadata=client.metadata(link),
+                hashes=dict(link.hashes),
+                is_direct=package.is_direct,
+                is_yanked=link.is_yanked,
+                requested=package.requested,
+                requested_extras=sorted(package.extras) if package.requested else (),
+            )
+        )
+    document = installation_report(
+        items, environment=dict(destination.target.markers), pip_version=__version__
+    )
+    if path == "-":
+        ctx.printer.data(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    target = Path(ctx.cwd, path)
+    with open(target, "w", encoding="utf-8") as stream:
+        json.dump(document, stream, indent=2, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The command
+
+
+@contextlib.contextmanager
+def command_cache(settings: CommandSettings, ctx: Context) -> Iterator[Cache]:
+    """The global cache, or a temporary one for ``--no-cache-dir`` (removed afterwards)."""
+    from pipcompat.cache import Cache
+    from pipcompat.settings import GeneralSettings
+
+    general = GeneralSettings.from_settings(settings, ctx.environ)
+    if general.cache_dir is not None:
+        yield Cache(Path(general.cache_dir))
+        return
+    temp = tempfile.mkdtemp(prefix="pipcompat-cache-")
+    try:
+        yield Cache(Path(temp))
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _check_option_combinations(settings: CommandSettings) -> None:
+    if settings.get("editables"):
+        raise UsageError(
+            "editable installs are not available yet",
+            hint="install the project without -e (as a wheel), or use pip for editable installs for now",
+        )
+    if settings.get("only_dependencies"):
+        conflicts = []
+        if settings.get("ignore_dependencies"):
+            conflicts.append("'--no-deps'")
+        if settings.get("requirements"):
+            conflicts.append("'--requirement'")
+        if conflicts:
+            if len(conflicts) > 1:
+                conflicts[-1] = "or " + conflicts[-1]
+            raise PipcompatError(
+                f"Cannot use '--only-dependencies' in combination with {', '.join(conflicts)}. "
+                "If this is unexpected, please refer to the user guide:\n\n"
+                "    https://pip.pypa.io/en/stable/user_guide/#installing-only-dependencies"
+            )
+
+
+def run(settings: CommandSettings, ctx: Context) -> int:
+    from pipcompat.settings import IndexSettings, InstallSettings
+
+    printer = ctx.printer
+    _check_option_combinations(settings)
+    install = InstallSettings.from_settings(settings, ctx.environ)
+    index = IndexSettings.from_settings(settings, ctx.environ)
+    requirement_files = [str(p) for p in settings.get("requirements") or ()]
+    constraint_files = [str(p) for p in settings.get("constraints") or ()]
+    args = [str(a) for a in settings.args]
+    if not (args or requirement_files):
+        if settings.get("find_links"):
+            raise PipcompatError(
+                'You must give at least one requirement to install (maybe you meant "pip install '
+                f'{" ".join(settings.get("find_links"))}"?)'
+            )
+        raise PipcompatError('You must give at least one requirement to install (see "pip help install")')
+    request = gather(
+        settings, ctx, args=args, requirement_files=requirement_files, constraint_files=constraint_files
+    )
+    policy = ResolvePolicy(
+        upgrade=install.upgrade,
+        eager=install.upgrade_strategy == "eager",
+        force_reinstall=install.force_reinstall,
+        ignore_installed=install.ignore_installed,
+        no_deps=bool(settings.get("ignore_dependencies")),
+        ignore_requires_python=bool(settings.get("ignore_requires_python")),
+    )
+    report_only = install.dry_run
+    with command_cache(settings, ctx) as cache:
+        destination = find_destination(
+            settings, ctx, cache, installing=not (install.dry_run and install.report)
+        )
+        client = make_client(settings, ctx, request.options, cache)
+        with client:
+            start = time.perf_counter()
+            resolution = resolve_request(
+                request,
+                client,
+                destination,
+                policy,
+                index_url=index.index_url,
+                cutoff=uploaded_prior_to(index.uploaded_prior_to),
+            )
+            for root in resolution.ignored:
+                if not root.is_constraint:
+                    printer.detail(
+                        f"Ignoring {root.requirement.name}: markers '{root.requirement.marker}' don't match "
+                        "your environment"
+                    )
+            planned = plan_install(
+                resolution, request, destination, policy, only_deps=bool(settings.get("only_dependencies"))
+            )
+            if destination.kind == "target" and not policy.upgrade:
+                planned = _target_keep_existing(planned, destination, ctx)
+            printer.info(f"Resolved {_count(planned.count)} in {_elapsed(start)}")
+            if install.report:
+                write_report(install.report, planned, client, destination, ctx)
+            plan = planned.plan
+            if report_only:
+                items = sorted((planned.packages[w.key].display_name, w.version) for w in plan.installs)
+                if items and printer.verbosity >= 0:
+                    text = "Would install " + " ".join(f"{n}-{v}" for n, v in items)
+                    if install.report == "-":
+                        printer.info(text)
+                    else:
+                        printer.data(text)
+                return SUCCESS
+            if plan.is_noop:
+                printer.info(f"Audited {_count(planned.count)} in {_elapsed(start)}")
+                return SUCCESS
+            start = time.perf_counter()
+            prepared = prepare(planned, request, client, cache)
+            downloaded = sum(1 for p in prepared.values() if p.downloaded)
+            if downloaded:
+                printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")
+        start = time.perf_counter()
+        install_planned(planned, prepared, destination, cache, compile=wants_compile(settings))
+        if plan.reinstall:
+            printer.info(f"Uninstalled {_count(len(plan.reinstall))} in {_elapsed(start)}")
+        printer.info(f"Installed {_count(len(plan.installs))} in {_elapsed(start)}")
+        for line in plan.summary_lines():
+            printer.info(line)
+        if install.warn_script_location:
+            for directory in script_location_warnings(planned, destination, ctx.environ):
+                if _has_new_scripts(planned, prepared):
+                    printer.warning(
+                        f"The scripts of the installed packages are installed in '{directory}' which is not "
+                        "on PATH.\nConsider adding this directory to PATH or, if you prefer to suppress this "
+                        "warning, use --no-warn-script-location."
+                    )
+        if install.warn_about_conflicts and destination.kind != "target":
+            lines = conflict_lines(destination, {w.key for w in plan.installs})
+            if lines:
+                printer.err.write("ERROR: " + "\n".join([CONFLICTS_HEAD, *lines]) + "\n")
+    return SUCCESS
+
+
+def _has_new_scripts(planned: Planned, prepared: Mapping[str, PreparedWheel]) -> bool:
+    for wanted in planned.plan.installs:
+        ready = prepared.get(wanted.key)
+        if ready is None:
+            continue
+        dist_info = ready.unpacked.dist_info
+        data_scripts = dist_info[: -len(".dist-info")] + ".data/scripts/"
+        for entry in ready.unpacked.files:
+            if entry.path.startswith(data_scripts):
+                return True
+        entry_points = ready.unpacked.tree / dist_info / "entry_points.txt"
+        if entry_points.is_file() and "console_scripts" in entry_points.read_text(encoding="utf-8"):
+            return True
+    return False
+
+
+def _target_keep_existing(planned: Planned, destination: Destination, ctx: Context) -> Planned:
+    """``--target`` without ``--upgrade``: what is already in the directory stays, with pip's warning."""
+    plan = planned.plan
+    if not plan.reinstall:
+        return planned
+    kept = {old.key for old in plan.reinstall}
+    for old in plan.reinstall:
+        ctx.printer.warning(
+            f"Target directory {destination.scheme.purelib / old.name} already exists. Specify --upgrade to "
+            "force replacement."
+        )
+    new_plan = replace(
+        plan,
+        link_from_cache=tuple(w for w in plan.link_from_cache if w.key not in kept),
+        download=tuple(w for w in plan.download if w.key not in kept),
+        reinstall=(),
+    )
+    return replace(planned, plan=new_plan)

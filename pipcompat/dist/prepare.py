@@ -1,0 +1,314 @@
+"""The prepare stage: every wheel a plan installs, made ready in the cache, in parallel.
+
+For each :class:`WheelRequest`: when the wheel's sha256 is known (from the index, from an earlier download
+of the same URL, or by reading a local file) and its unpacked entry is in the ``archives`` bucket, nothing
+is downloaded. Otherwise the wheel is downloaded through the downloader (the index client: streamed,
+checked against the index's hashes), checked against the user's ``--hash`` values, unpacked into the cache
+and the downloaded file dropped.
+
+pip's hash-checking mode is honoured exactly: with ``require_hashes`` every wheel needs a hash from the
+user (:data:`HASH_MISSING` otherwise, showing the hash it has), a hash that does not match is
+:data:`HASH_MISMATCH`; every problem is collected and reported together, in pip's words and order, as one
+:class:`HashCheckError` before anything is installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pipcompat.cache import Cache, digest_key, write_atomic
+from pipcompat.dist.unpack import MANIFEST, UnpackedWheel, file_sha256, unpack_wheel
+from pipcompat.errors import PipcompatError
+from pipcompat.models import Link
+
+_CHUNK = 1 << 20
+
+HASH_MISSING = (
+    "Hashes are required in --require-hashes mode, but they are missing from some requirements. Here is a "
+    "list of those requirements along with the hashes their downloaded archives actually had. Add lines "
+    "like these to your requirements files to prevent tampering. (If you did not enable --require-hashes "
+    "manually, note that it turns on automatically when any package has a hash.)"
+)
+HASH_UNPINNED = (
+    "In --require-hashes mode, all requirements must have their versions pinned with ==. These do not:"
+)
+HASH_MISMATCH = (
+    "THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have updated the package "
+    "versions, please update the hashes. Otherwise, examine the package contents carefully; someone may "
+    "have tampered with them."
+)
+_ORDER = {HASH_MISSING: 2, HASH_UNPINNED: 3, HASH_MISMATCH: 4}
+
+
+class Downloader(Protocol):
+    """What prepare needs from the index client."""
+
+    def download(self, link: Link, dest_dir: Path) -> Path: ...
+
+
+@dataclass(frozen=True)
+class WheelRequest:
+    """One wheel to make ready. ``allowed_hashes`` are the user's ``--hash`` values by algorithm (pip's
+    ``hash_options``); ``require_hashes`` is hash-checking mode; ``described_as`` names the requirement in
+    hash errors (``a==1.0 from https://… (from -r requirements.txt (line 1))``)."""
+
+    name: str
+    version: str
+    link: Link
+    allowed_hashes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    require_hashes: bool = False
+    described_as: str = ""
+    pinned: bool = True
+    """Whether the user's requirement pins one version (``==``/``===``); unpinned fails hash-checking mode."""
+
+
+@dataclass(frozen=True)
+class PreparedWheel:
+    """A wheel whose unpacked entry is in the cache."""
+
+    request: WheelRequest
+    unpacked: UnpackedWheel
+    sha256: str
+    downloaded: bool
+    size: int | None = None
+
+
+class HashCheckError(PipcompatError):
+    """pip's hash-checking failures, every one of them, grouped under pip's headings."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        lines: list[str] = []
+        for head in sorted({h for h, _ in problems}, key=lambda h: _ORDER.get(h, 9)):
+            lines.append(head)
+            lines.extend(body for h, body in problems if h == head)
+        super().__init__("\n".join(lines), hint="nothing was installed")
+        self.problems = tuple(problems)
+
+
+class _HashProblem(Exception):
+    def __init__(self, head: str, body: str) -> None:
+        super().__init__(body)
+        self.head = head
+        self.body = body
+
+
+def is_wheel(link: Link) -> bool:
+    return link.filename.lower().endswith(".whl")
+
+
+def _url_key(url: str) -> str:
+    return digest_key("download-url", url.split("#", 1)[0])
+
+
+def _known_sha256(link: Link, cache: Cache) -> str | None:
+    """The wheel's sha256 without downloading it, when the index, an earlier download or the disk knows."""
+    known = link.hashes.get("sha256")
+    if known:
+        return known.lower()
+    try:
+        data = json.loads(cache.entry("archives", _url_key(link.url)).with_suffix(".json").read_bytes())
+        value = data.get("sha256")
+        if isinstance(value, str) and len(value) == 64:
+            return value
+    except (OSError, ValueError, AttributeError):
+        pass
+    if link.url[:5].lower() == "file:":
+        from pipcompat.index.urls import url_to_path
+
+        path = url_to_path(link.url)
+        if path.is_file():
+            return file_sha256(path)
+    return None
+
+
+def _remember_url(link: Link, sha256: str, cache: Cache) -> None:
+    if link.url[:5].lower() == "file:":
+        return
+    with contextlib.suppress(OSError):
+        entry = cache.entry("archives", _url_key(link.url)).with_suffix(".json")
+        write_atomic(entry, json.dumps({"url": link.url.split("#", 1)[0], "sha256": sha256}).encode())
+
+
+def _cached(sha256: str, cache: Cache) -> UnpackedWheel | None:
+    root = cache.entry("archives", sha256)
+    if not (root / MANIFEST).is_file():
+        return None
+    try:
+        return unpack_wheel(root / "missing.whl", cache, sha256=sha256)
+    except (PipcompatError, OSError):
+        return None
+
+
+def _file_digests(path: Path, algorithms: Sequence[str]) -> dict[str, str]:
+    hashers = {"sha256": hashlib.sha256()}
+    for name in algorithms:
+        with contextlib.suppress(ValueError, TypeError):
+            hashers.setdefault(name, hashlib.new(name))
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            for hasher in hashers.values():
+                hasher.update(chunk)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
+def _mismatch(request: WheelRequest, gots: Mapping[str, str]) -> _HashProblem:
+    lines = [f"    {request.described_as or request.name}:"]
+    for algorithm, expected in request.allowed_hashes.items():
+        for index, digest in enumerate(expected):
+            label = algorithm if index == 0 else "    or"
+            lines.append(f"        Expected {label} {digest}")
+        lines.append(f"             Got        {gots.get(algorithm, '(not computed)')}\n")
+    return _HashProblem(HASH_MISMATCH, "\n".join(lines))
+
+
+def _missing(request: WheelRequest, sha256: str) -> _HashProblem:
+    return _HashProblem(HASH_MISSING, f"    {request.name}=={request.version} --hash=sha256:{sha256}")
+
+
+def _matches(allowed: Mapping[str, Sequence[str]], gots: Mapping[str, str]) -> bool:
+    return any(gots.get(name) in {d.lower() for d in digests} for name, digests in allowed.items())
+
+
+class _Preparer:
+    def __init__(
+        self,
+        downloader: Downloader,
+        cache: Cache,
+        on_downloaded: Callable[[WheelRequest], None] | None,
+    ) -> None:
+        self.downloader = downloader
+        self.cache = cache
+        self.on_downloaded = on_downloaded
+        self.incoming = cache.bucket("archives") / ".incoming"
+        self.lock = threading.Lock()
+
+    def check_request(self, request: WheelRequest, sha256: str | None) -> bool:
+        """Hash-checking mode before downloading; True when the cached entry may be used as it is."""
+        if request.require_hashes and not request.pinned:
+            raise _HashProblem(HASH_UNPINNED, f"    {request.described_as or request.name}")
+        if not request.allowed_hashes:
+            if request.require_hashes:
+                if sha256 is None:
+                    return False  # download to learn the hash
+                raise _HashProblem(
+                    HASH_MISSING, f"    {request.name}=={request.version} --hash=sha256:{sha256}"
+                )
+            return True
+        sha256_allowed = {d.lower() for d in request.allowed_hashes.get("sha256", ())}
+        return sha256 is not None and sha256 in sha256_allowed
+
+    def prepare(self, request: WheelRequest) -> PreparedWheel:
+        link = request.link
+        if not is_wheel(link):
+            raise PipcompatError(
+                f"{request.name} {request.version} has no wheel for this environment, and building from "
+                "source is not available yet",
+                hint=f"the only file is {link.filename}; install a wheel of it, or use pip for now",
+            )
+        sha256 = _known_sha256(link, self.cache)
+        usable = self.check_request(request, sha256)
+        if usable and sha256 is not None:
+            hit = _cached(sha256, self.cache)
+            if hit is not None:
+                return PreparedWheel(request, hit, sha256, downloaded=False, size=link.size)
+        self.incoming.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(dir=self.incoming, prefix="dl-"))
+        try:
+            path = self.downloader.download(link, temp)
+            digests = _file_digests(path, list(request.allowed_hashes))
+            got = digests["sha256"]
+            if request.allowed_hashes and not _matches(request.allowed_hashes, digests):
+                raise _mismatch(request, digests)
+            if request.require_hashes and not request.allowed_hashes:
+                raise _missing(request, got)
+            size = path.stat().st_size
+            unpacked = unpack_wheel(path, self.cache, sha256=got)
+            _remember_url(link, got, self.cache)
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+        if self.on_downloaded is not None:
+            self.on_downloaded(request)
+        return PreparedWheel(request, unpacked, got, downloaded=True, size=size)
+
+
+def prepare_wheels(
+    requests: Sequence[WheelRequest],
+    *,
+    downloader: Downloader,
+    cache: Cache,
+    workers: int = 8,
+    on_downloaded: Callable[[WheelRequest], None] | None = None,
+) -> list[PreparedWheel]:
+    """Make every wheel of *requests* ready in the cache (in order); nothing is installed here.
+
+    Raises :class:`HashCheckError` with every hash problem, or the first other error (a download that
+    failed, a wheel that is not valid) after the other downloads have stopped.
+    """
+    if not requests:
+        return []
+    preparer = _Preparer(downloader, cache, on_downloaded)
+    problems: list[tuple[str, str]] = []
+    failure: BaseException | None = None
+    results: list[PreparedWheel | None] = [None] * len(requests)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(requests)))) as pool:
+        futures = [pool.submit(preparer.prepare, request) for request in requests]
+        try:
+            for index, future in enumerate(futures):
+                try:
+                    results[index] = future.result()
+                except _HashProblem as problem:
+                    problems.append((problem.head, problem.body))
+                except Exception as error:
+                    if failure is None:
+                        failure = error
+                        for other in futures:
+                            other.cancel()
+        except BaseException:
+            for other in futures:
+                other.cancel()
+            raise
+    if problems:
+        raise HashCheckError(problems)
+    if failure is not None:
+        raise failure
+    return [r for r in results if r is not None]
+
+
+def clean_incoming(cache: Cache) -> None:
+    """Remove downloads left behind by processes that were killed (older than a day)."""
+    import time
+
+    incoming = cache.bucket("archives") / ".incoming"
+    try:
+        entries = list(incoming.iterdir())
+    except OSError:
+        return
+    limit = time.time() - 86400
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            if entry.stat().st_mtime < limit:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+__all__ = [
+    "HASH_MISMATCH",
+    "HASH_MISSING",
+    "HASH_UNPINNED",
+    "Downloader",
+    "HashCheckError",
+    "PreparedWheel",
+    "WheelRequest",
+    "clean_incoming",
+    "is_wheel",
+    "prepare_wheels",
+]
