@@ -94,6 +94,9 @@ IMPLEMENTED_OPTIONS = frozenset(
         "config",
         "no_config",
         "constraint",
+        "universal",
+        "python_version",
+        "python_platform",
     }
 )
 
@@ -654,6 +657,8 @@ class CompileRequest:
     upgrade_packages: dict[str, Requirement]
     markers: dict[str, Marker]
     target: TargetEnvironment
+    universe: Any = None
+    """With ``--universal``: the ``pipcompat.resolver.universal.Universe`` to resolve for."""
 
 
 def _default_sources(cwd: Path) -> tuple[str, ...]:
@@ -698,6 +703,17 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
     values = settings.values
     cwd = ctx.cwd
     target = current_target()
+    universe = None
+    if values.get("universal"):
+        universe = universal_universe(settings, src_files, cwd)
+        target = universe.target(universe.full)
+    elif values.get("python_version") or values.get("python_platform"):
+        from pipcompat.resolver.target import synthetic_target
+
+        python_version, platform = values.get("python_version"), values.get("python_platform")
+        target = synthetic_target(
+            str(python_version) if python_version else None, str(platform) if platform else None
+        )
     index = index_options(settings, _pip_config(settings, ctx))
     upgrade = bool(values.get("upgrade"))
     upgrade_packages: dict[str, Requirement] = {}
@@ -772,7 +788,10 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
     kept: list[TopLevel] = []
     markers: dict[str, Marker] = {}
     for item in top_level:
-        if not _marker_matches(item.marker, target, canonical_extras):
+        if universe is not None:
+            if not _marker_possible(item.marker, universe, canonical_extras):
+                continue
+        elif not _marker_matches(item.marker, target, canonical_extras):
             continue
         marker = drop_extras(item.marker)
         kept.append(replace(item, marker=marker))
@@ -787,6 +806,7 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
         upgrade_packages=upgrade_packages,
         markers=markers,
         target=target,
+        universe=universe,
     )
 
 
@@ -990,7 +1010,10 @@ def run(settings: CommandSettings, ctx: Context) -> int:
 
     request = gather(settings, ctx, src_files, output)
 
-    pins = resolve_pins(settings, ctx, request)
+    if request.universe is not None:
+        pins = resolve_universal_pins(settings, ctx, request)
+    else:
+        pins = resolve_pins(settings, ctx, request)
 
     linesep = determine_linesep(str(values.get("newline") or "preserve"), (output, *src_files), ctx.cwd)
     strip = values.get("strip_extras")
@@ -1046,3 +1069,140 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     if dry_run:
         printer.info(DRY_RUN_MESSAGE)
     return SUCCESS
+
+
+# --------------------------------------------------------------------------------------------------------
+# --universal (pipcompat's own, as uv's): one output for every supported Python and platform
+
+
+def universal_universe(settings: CommandSettings, src_files: Sequence[str], cwd: Path) -> Any:
+    """The environments ``--universal`` covers: from ``--python-version`` (a lower bound, as uv reads it),
+    else the ``requires-python`` of a ``pyproject.toml`` input, else the running Python's version."""
+    from pipcompat.resolver.universal import Universe
+
+    values = settings.values
+    if values.get("python_platform"):
+        raise UsageError("--python-platform cannot be used with --universal", hint="leave one of them out")
+    if values.get("python_version"):
+        return Universe.from_python_version(str(values["python_version"]))
+    for name in src_files:
+        if os.path.basename(name) != "pyproject.toml":
+            continue
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+        try:
+            project = tomllib.loads((cwd / name).read_text(encoding="utf-8")).get("project", {})
+        except (OSError, ValueError):
+            continue  # read_pyproject reports it
+        requires_python = project.get("requires-python") if isinstance(project, dict) else None
+        if requires_python:
+            return Universe.from_requires_python(str(requires_python))
+    return Universe.from_python_version(f"{sys.version_info[0]}.{sys.version_info[1]}")
+
+
+def _marker_possible(marker: Marker | None, universe: Any, extras: Sequence[str]) -> bool:
+    """With ``--universal``: whether a top-level marker can hold somewhere (for no extra or one asked)."""
+    if marker is None:
+        return True
+    return any(universe.mask(marker, extra) for extra in extras or ("",))
+
+
+def resolve_universal_pins(
+    settings: CommandSettings, ctx: Context, request: CompileRequest
+) -> list[CompiledPin]:
+    """Resolve for every environment of ``request.universe``; pins carry the markers where they apply."""
+    from pipcompat.resolver import ResolveOptions, RootRequirement
+    from pipcompat.resolver.universal import resolve_universal
+
+    values = settings.values
+    options = request.file_options
+    roots: list[RootRequirement] = []
+    for item in request.top_level:
+        if item.requirement is None:
+            continue
+        requirement = Requirement(str(item.requirement))
+        requirement.marker = drop_extras(requirement.marker)
+        roots.append(RootRequirement(requirement, item.comes_from, item.is_constraint))
+    preferences: dict[str, Version] = {}
+    for name, pin in request.existing.items():
+        try:
+            preferences[name] = Version(pin.version)
+        except InvalidVersion:
+            continue
+    resolve_options = ResolveOptions(
+        target=request.target,
+        all_releases=options.all_releases | ({":all:"} if options.pre else set()),
+        only_final=options.only_final,
+        only_binary=options.only_binary,
+        no_binary=options.no_binary,
+        prefer_binary=options.prefer_binary,
+        uploaded_prior_to=_uploaded_prior_to(request.index.uploaded_prior_to),
+        preferences=preferences,
+        upgrade=frozenset(request.upgrade_packages),
+        upgrade_all=request.upgrade,
+        index_urls=tuple(options.index_urls()),
+    )
+    allow_unsafe = bool(values.get("allow_unsafe"))
+    unsafe_names = values.get("unsafe_package") or ()
+    unsafe = frozenset(canonicalize_name(str(n)) for n in unsafe_names) if unsafe_names else UNSAFE_PACKAGES
+    urls: dict[str, str] = {
+        str(canonicalize_name(item.requirement.name)): item.requirement.url
+        for item in request.top_level
+        if item.requirement is not None and item.requirement.url
+    }
+    client = make_client(settings, ctx, request)
+    pins: list[CompiledPin] = []
+    with client:
+        resolution = resolve_universal(roots, client, resolve_options, request.universe)
+        with tempfile.TemporaryDirectory(prefix="pipcompat-compile-") as temp:
+            for package in resolution.packages:
+                hashes: frozenset[str] = frozenset()
+                if values.get("generate_hashes") and (allow_unsafe or package.name not in unsafe):
+                    hashes = _universal_hashes_of(package, client, request, Path(temp))
+                via = {source for source in package.sources if source} | set(package.parents)
+                via.discard(package.name)
+                pins.append(
+                    CompiledPin(
+                        name=package.name,
+                        version=str(package.version),
+                        extras=frozenset(canonicalize_name(extra) for extra in package.extras),
+                        via=frozenset(via),
+                        hashes=hashes,
+                        marker=str(package.markers) if package.markers is not None else None,
+                        url=(urls.get(package.name) or package.link.url) if package.is_direct else None,
+                        pin_operator=package.pin_operator,
+                    )
+                )
+    return pins
+
+
+def _universal_hashes_of(package: Any, client: Any, request: CompileRequest, temp: Path) -> frozenset[str]:
+    """Hashes of every file of the pinned version, whatever platform or Python it is for (format control
+    holds), as uv writes them with ``--universal``."""
+    from pipcompat.models import allowed_formats
+
+    def digest(link: Link) -> str:
+        known = link.hashes.get("sha256")
+        if known:
+            return f"sha256:{known}"
+        path = client.download(link, temp)
+        try:
+            return f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+        finally:
+            path.unlink()
+
+    if package.is_direct:
+        return frozenset({digest(package.link)})
+    formats = allowed_formats(
+        package.name, only_binary=request.file_options.only_binary, no_binary=request.file_options.no_binary
+    )
+    result: set[str] = set()
+    for link in client.links(package.name):
+        if ("binary" if link.is_wheel else "source") not in formats:
+            continue
+        if version_of_filename(link.filename, package.name) != package.version:
+            continue
+        result.add(digest(link))
+    return frozenset(result)
