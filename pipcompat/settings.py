@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-import posixpath
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -24,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 from pipcompat import envvars
+from pipcompat.config import default_cache_dir
 
 DEFAULT_ORIGIN = "default"
 #: What a password (or a lone token) in a URL is replaced with when printed.
@@ -72,28 +71,6 @@ def redact(text: str) -> str:
         return f"{match['scheme']}{shown}@"
 
     return _URL_USERINFO.sub(hide, text)
-
-
-def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """pipcompat's cache when no option names one: ``PIPCOMPAT_CACHE_DIR``, else the user cache directory.
-
-    On Linux and other XDG systems that is ``$XDG_CACHE_HOME/pipcompat`` (default ``~/.cache/pipcompat``),
-    computed from *environ*; elsewhere it is :func:`platformdirs.user_cache_dir` (which reads the process
-    environment).
-    """
-    environ = os.environ if environ is None else environ
-    chosen = environ.get(envvars.PIPCOMPAT_CACHE_DIR)
-    if chosen:
-        return Path(os.path.expanduser(chosen))
-    if sys.platform in ("win32", "darwin"):
-        import platformdirs
-
-        return Path(platformdirs.user_cache_dir("pipcompat", appauthor=False))
-    base = environ.get(envvars.XDG_CACHE_HOME, "").strip()
-    if not posixpath.isabs(base):
-        home = environ.get(envvars.HOME) or os.path.expanduser("~")
-        base = os.path.join(home, ".cache")
-    return Path(base) / "pipcompat"
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:

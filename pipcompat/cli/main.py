@@ -1,14 +1,22 @@
-"""``pipcompat``'s entry point: top-level dispatch to the pip interface, ``venv`` and project commands."""
+"""``pipcompat``'s entry point: top-level dispatch to the pip interface, ``venv`` and project commands.
+
+This module is the start of every run, so it imports nothing but :mod:`sys`: each front door imports
+what it needs, and errors (and how they print) are imported when one happens.
+"""
 
 from __future__ import annotations
 
-import difflib
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
 
 from pipcompat import __version__
-from pipcompat.errors import ERROR, PipcompatError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import NoReturn
+
+#: pip's exit status for a failed operation (:data:`pipcompat.errors.ERROR`).
+ERROR = 1
 
 USAGE = "usage: pipcompat <command> [options]"
 
@@ -41,10 +49,9 @@ def _help() -> str:
 
 
 def _load(target: str) -> Callable[[list[str]], int]:
-    import importlib
-
     module_name, _, function = target.partition(":")
-    entry: Callable[[list[str]], int] = getattr(importlib.import_module(module_name), function)
+    __import__(module_name)
+    entry: Callable[[list[str]], int] = getattr(sys.modules[module_name], function)
     return entry
 
 
@@ -57,29 +64,26 @@ def dispatch(argv: Sequence[str]) -> int:
         print(f"pipcompat {__version__}")
         return 0
     name, rest = args[0], args[1:]
+    target = FRONT_DOORS.get(name)
+    if target is not None:
+        return _load(target)(rest)
+    import difflib
+
+    from pipcompat.errors import UsageError
+
     if name.startswith("-"):
         raise UsageError(f"unknown option {name!r}", hint="run 'pipcompat --help' for the list of options")
-    target = FRONT_DOORS.get(name)
-    if target is None:
-        close = difflib.get_close_matches(name, FRONT_DOORS, n=1)
-        raise UsageError(
-            f"unknown command {name!r}",
-            hint=f"did you mean '{close[0]}'?"
-            if close
-            else "run 'pipcompat --help' for the list of commands",
-        )
-    return _load(target)(rest)
+    close = difflib.get_close_matches(name, FRONT_DOORS, n=1)
+    raise UsageError(
+        f"unknown command {name!r}",
+        hint=f"did you mean '{close[0]}'?" if close else "run 'pipcompat --help' for the list of commands",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run pipcompat with *argv* (default: ``sys.argv[1:]``) and return the exit status."""
-    from pipcompat.ui import render_error
-
     try:
         return dispatch(sys.argv[1:] if argv is None else argv)
-    except PipcompatError as exc:
-        render_error(exc)
-        return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("error: operation cancelled by user\n")
         return ERROR
@@ -87,6 +91,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (``pipcompat pip freeze | head``): nothing more to say.
         sys.stderr.close()
         return ERROR
+    except Exception as exc:
+        from pipcompat.errors import PipcompatError
+
+        if not isinstance(exc, PipcompatError):
+            raise
+        from pipcompat.ui import render_error
+
+        render_error(exc)
+        return exc.exit_code
 
 
 def run() -> NoReturn:

@@ -17,22 +17,35 @@ What pipcompat adds (never abbreviated, so CPython's abbreviations keep meaning 
 Unlike ``python -m venv``, the directory is optional: ``.venv`` by default, as with uv and virtualenv.
 Option defaults can also come from pipcompat's configuration (``PIPCOMPAT_*`` and config files), loaded by
 :func:`pipcompat.config.load_config_values` when it is available.
+
+Start-up: a plain command line (exact option spellings, values not starting with ``-``, directories
+together) is read by a small scanner that accepts nothing argparse would read differently; anything else
+(prefixes, ``--``, ``-h``, errors, clusters such as ``-vv``) goes to the argparse parser, which is built only
+then. A run calls :func:`pipcompat.commands.venv.create_environments` directly; ``--show-settings`` goes
+through :class:`~pipcompat.settings.CommandSettings` and the command registry like every other command.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, NoReturn
 
-from pipcompat.cli.parser import COMMAND_LINE_ORIGIN, DEFAULT_ORIGIN, ParseError, strtobool
 from pipcompat.errors import ConfigurationError, PipcompatError
-from pipcompat.models import ConfigValue
-from pipcompat.settings import CommandSettings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+    from typing import Any, NoReturn
+
+    from pipcompat.models import ConfigValue
+    from pipcompat.settings import CommandSettings
+
+#: The origins of values (:data:`pipcompat.cli.parser.DEFAULT_ORIGIN` and ``COMMAND_LINE_ORIGIN``).
+DEFAULT_ORIGIN = "default"
+COMMAND_LINE_ORIGIN = "command line"
 
 COMMAND = "venv"
 PROG = "pipcompat venv"
@@ -162,52 +175,59 @@ class _HelpRequested(Exception):
     """``-h/--help`` was reached: like argparse's own help action it wins over anything after it."""
 
 
-class _Record(argparse.Action):
-    """Stores a value (or a constant) and remembers which option string set which destination, in order.
+def _parse_error(message: str, *, usage: str = "") -> PipcompatError:
+    from pipcompat.cli.parser import ParseError
 
-    It also refuses an option that excludes one given earlier, at the moment argparse would.
-    """
-
-    def __init__(self, option_strings: Sequence[str], dest: str, *, kind: str, **kwargs: Any) -> None:
-        nargs = None if kind == "store" else 0
-        super().__init__(option_strings, dest, nargs=nargs, **kwargs)
-        self.kind = kind
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[Any] | None,
-        option_string: str | None = None,
-    ) -> None:
-        if self.dest == "help":
-            raise _HelpRequested
-        events: list[tuple[str, str]] = namespace.__dict__.setdefault("_events", [])
-        seen = {opt for _dest, opt in events}
-        for first, second in EXCLUSIVE:
-            other = second if option_string == first else first if option_string == second else None
-            if other is not None and other in seen:
-                parser.error(f"argument {option_string}: not allowed with argument {other}")
-        if self.kind == "store":
-            setattr(namespace, self.dest, values)
-        elif self.kind == "count":
-            setattr(namespace, self.dest, (getattr(namespace, self.dest, None) or 0) + 1)
-        else:
-            setattr(namespace, self.dest, self.const)
-        events.append((self.dest, option_string or ""))
+    return ParseError(message, usage=usage, hint=USAGE_HINT)
 
 
-class VenvArgumentParser(argparse.ArgumentParser):
-    """argparse that raises :class:`ParseError` instead of printing and exiting."""
+def build_parser() -> argparse.ArgumentParser:
+    """CPython's ``python -m venv`` parser plus pipcompat's options (argparse, raising instead of exiting)."""
+    import argparse
 
-    def error(self, message: str) -> NoReturn:
-        raise ParseError(message, usage=self.format_usage().strip(), hint=USAGE_HINT)
+    class Record(argparse.Action):
+        """Stores a value (or a constant) and remembers which option string set which destination, in order.
 
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        raise ParseError((message or f"exited with status {status}").strip(), hint=USAGE_HINT)
+        It also refuses an option that excludes one given earlier, at the moment argparse would.
+        """
 
+        def __init__(self, option_strings: Sequence[str], dest: str, *, kind: str, **kwargs: Any) -> None:
+            nargs = None if kind == "store" else 0
+            super().__init__(option_strings, dest, nargs=nargs, **kwargs)
+            self.kind = kind
 
-def build_parser() -> VenvArgumentParser:
+        def __call__(
+            self,
+            parser: argparse.ArgumentParser,
+            namespace: argparse.Namespace,
+            values: str | Sequence[Any] | None,
+            option_string: str | None = None,
+        ) -> None:
+            if self.dest == "help":
+                raise _HelpRequested
+            events: list[tuple[str, str]] = namespace.__dict__.setdefault("_events", [])
+            seen = {opt for _dest, opt in events}
+            for first, second in EXCLUSIVE:
+                other = second if option_string == first else first if option_string == second else None
+                if other is not None and other in seen:
+                    parser.error(f"argument {option_string}: not allowed with argument {other}")
+            if self.kind == "store":
+                setattr(namespace, self.dest, values)
+            elif self.kind == "count":
+                setattr(namespace, self.dest, (getattr(namespace, self.dest, None) or 0) + 1)
+            else:
+                setattr(namespace, self.dest, self.const)
+            events.append((self.dest, option_string or ""))
+
+    class VenvArgumentParser(argparse.ArgumentParser):
+        """argparse that raises :class:`~pipcompat.cli.parser.ParseError` instead of printing and exiting."""
+
+        def error(self, message: str) -> NoReturn:
+            raise _parse_error(message, usage=self.format_usage().strip())
+
+        def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+            raise _parse_error((message or f"exited with status {status}").strip())
+
     parser = VenvArgumentParser(
         prog=PROG, description=DESCRIPTION, epilog=EPILOG, add_help=False, allow_abbrev=False
     )
@@ -223,8 +243,64 @@ def build_parser() -> VenvArgumentParser:
             kwargs["const"] = option.const
         if option.metavar:
             kwargs["metavar"] = option.metavar
-        parser.add_argument(*option.opts, dest=option.dest, action=_Record, **kwargs)
+        parser.add_argument(*option.opts, dest=option.dest, action=Record, **kwargs)
     return parser
+
+
+#: Option string → option, for the plain-command-line scanner.
+_BY_STRING: dict[str, VenvOption] = {opt: option for option in OPTIONS for opt in option.opts}
+
+
+def scan_plain(argv: Sequence[str]) -> tuple[list[tuple[str, str, object]], list[str]] | None:
+    """Read a plain command line without argparse: ``(events, dirs)``, or ``None`` to let argparse decide.
+
+    *events* are ``(dest, option string, value)`` in command-line order (a count's value is the total so
+    far, so the last event of a destination holds its value, as argparse's namespace does). Only what
+    argparse reads the same way is accepted: exact option strings, a value after ``--prompt``/``-p`` that
+    does not start with ``-`` (or attached with ``=``), directories given together; no ``-h``, ``--``,
+    ``--show-settings``, clusters, prefixes or excluded pairs. Everything else, errors included, is
+    argparse's to parse.
+    """
+    events: list[tuple[str, str, object]] = []
+    dirs: list[str] = []
+    counts: dict[str, int] = {}
+    dirs_closed = False
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        index += 1
+        if not arg.startswith("-") or arg == "-":
+            if dirs_closed or not arg or arg == "-":
+                return None
+            dirs.append(arg)
+            continue
+        if dirs:
+            dirs_closed = True
+        name, sep, attached = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        option = _BY_STRING.get(name)
+        if option is None or option.dest in ("help", "show_settings"):
+            return None
+        if option.action == "store":
+            if sep:
+                if not attached or attached.startswith("-"):
+                    return None
+                value: object = attached
+            else:
+                if index >= len(argv) or not argv[index] or argv[index].startswith("-"):
+                    return None
+                value = argv[index]
+                index += 1
+        elif sep:
+            return None
+        elif option.action == "count":
+            counts[option.dest] = value = counts.get(option.dest, 0) + 1
+        else:
+            value = option.const
+        events.append((option.dest, name, value))
+    given = {opt for _dest, opt, _value in events}
+    if any(first in given and second in given for first, second in EXCLUSIVE):
+        return None
+    return events, dirs
 
 
 def _long_options(*, cpython_only: bool) -> list[str]:
@@ -256,10 +332,9 @@ def expand_abbreviations(argv: Sequence[str]) -> list[str]:
             if name not in known and (sep or " " not in name):
                 matches = [opt for opt in candidates if opt.startswith(name)]
                 if len(matches) > 1:
-                    raise ParseError(
+                    raise _parse_error(
                         f"ambiguous option: {arg} could match {', '.join(matches)}",
                         usage=build_parser().format_usage().strip(),
-                        hint=USAGE_HINT,
                     )
                 if matches:
                     spelled = matches[0] + sep + value
@@ -289,6 +364,8 @@ def _option_for(key: str) -> VenvOption | None:
 
 
 def _config_value(option: VenvOption, item: ConfigValue) -> object:
+    from pipcompat.cli.parser import strtobool
+
     try:
         if option.action == "store":
             return item.value
@@ -318,6 +395,97 @@ class ParsedVenv:
     output: str | None = None
 
 
+class VenvValues:
+    """A parsed command line before it becomes :class:`~pipcompat.settings.CommandSettings`."""
+
+    __slots__ = ("dirs", "given", "origins", "output", "values")
+
+    def __init__(
+        self,
+        values: dict[str, object],
+        origins: dict[str, str],
+        given: dict[str, str],
+        dirs: tuple[str, ...],
+        output: str | None = None,
+    ) -> None:
+        self.values = values
+        self.origins = origins
+        self.given = given
+        self.dirs = dirs
+        self.output = output
+        """Text to print instead of running (``--help``)."""
+
+    def settings(self) -> CommandSettings:
+        from pipcompat.settings import CommandSettings
+
+        return CommandSettings(
+            command=COMMAND, args=self.dirs, values=self.values, origins=self.origins, given=self.given
+        )
+
+
+def _command_line(argv: Sequence[str]) -> tuple[list[tuple[str, str, object]], list[str]] | str:
+    """``(events, dirs)`` as argparse reads *argv* (the plain scanner first), or the help text."""
+    plain = scan_plain(argv)
+    if plain is not None:
+        return plain
+    parser = build_parser()
+    try:
+        namespace = parser.parse_args(expand_abbreviations(list(argv)))
+    except _HelpRequested:
+        return parser.format_help()
+    recorded: list[tuple[str, str]] = namespace.__dict__.pop("_events", [])
+    # argparse counts and overrides as it goes: the namespace holds each destination's final value.
+    events = [(dest, opt, getattr(namespace, dest)) for dest, opt in recorded]
+    return events, list(namespace.dirs)
+
+
+def parse_values(
+    argv: Sequence[str],
+    *,
+    environ: Mapping[str, str],
+    cwd: str | os.PathLike[str],
+    config: Sequence[ConfigValue] | None = None,
+) -> VenvValues:
+    """Parse ``pipcompat venv`` arguments into option values, their origins and the directories.
+
+    *config* (default: :func:`load_config`) supplies option defaults, lowest precedence first.
+    """
+    parsed = _command_line(argv)
+    if isinstance(parsed, str):
+        return VenvValues({}, {}, {}, (), output=parsed)
+    events, dirs_given = parsed
+
+    values: dict[str, object] = {}
+    origins: dict[str, str] = {}
+    for option in OPTIONS:
+        if option.dest != "help" and option.dest not in values:
+            values[option.dest] = option.default
+            origins[option.dest] = DEFAULT_ORIGIN
+    if config is None:
+        from pathlib import Path
+
+        config = load_config(environ, Path(cwd))
+    for item in config:
+        configured = _option_for(item.key)
+        if configured is None:
+            continue
+        values[configured.dest] = _config_value(configured, item)
+        origins[configured.dest] = item.origin
+    given: dict[str, str] = {}
+    for dest, option_string, value in events:
+        values[dest] = value
+        origins[dest] = COMMAND_LINE_ORIGIN
+        given[dest] = option_string
+
+    dirs = tuple(dirs_given) or (DEFAULT_DIRECTORY,)
+    values["dirs"] = dirs
+    origins["dirs"] = COMMAND_LINE_ORIGIN if dirs_given else DEFAULT_ORIGIN
+
+    if values["upgrade"] and values["clear"]:
+        raise PipcompatError("you cannot supply --upgrade and --clear together", exit_code=1)
+    return VenvValues(values, origins, given, dirs)
+
+
 def parse(
     argv: Sequence[str],
     *,
@@ -330,54 +498,33 @@ def parse(
     *config* (default: :func:`load_config`) supplies option defaults, lowest precedence first.
     """
     environ = dict(os.environ) if environ is None else environ
-    cwd = Path.cwd() if cwd is None else cwd
-    parser = build_parser()
-    try:
-        namespace = parser.parse_args(expand_abbreviations(list(argv)))
-    except _HelpRequested:
-        return ParsedVenv(output=parser.format_help())
-    events: list[tuple[str, str]] = namespace.__dict__.pop("_events", [])
-
-    values: dict[str, object] = {}
-    origins: dict[str, str] = {}
-    for option in OPTIONS:
-        if option.dest != "help" and option.dest not in values:
-            values[option.dest] = option.default
-            origins[option.dest] = DEFAULT_ORIGIN
-    for item in load_config(environ, cwd) if config is None else config:
-        configured = _option_for(item.key)
-        if configured is None:
-            continue
-        values[configured.dest] = _config_value(configured, item)
-        origins[configured.dest] = item.origin
-    given: dict[str, str] = {}
-    for dest, option_string in events:
-        values[dest] = getattr(namespace, dest)
-        origins[dest] = COMMAND_LINE_ORIGIN
-        given[dest] = option_string
-
-    dirs = tuple(namespace.dirs) or (DEFAULT_DIRECTORY,)
-    values["dirs"] = dirs
-    origins["dirs"] = COMMAND_LINE_ORIGIN if namespace.dirs else DEFAULT_ORIGIN
-
-    if values["upgrade"] and values["clear"]:
-        raise PipcompatError("you cannot supply --upgrade and --clear together", exit_code=1)
-
-    settings = CommandSettings(command=COMMAND, args=dirs, values=values, origins=origins, given=given)
-    return ParsedVenv(settings=settings)
+    parsed = parse_values(argv, environ=environ, cwd=os.getcwd() if cwd is None else cwd, config=config)
+    if parsed.output is not None:
+        return ParsedVenv(output=parsed.output)
+    return ParsedVenv(settings=parsed.settings())
 
 
 def run(argv: Sequence[str]) -> int:
     """Parse and run ``pipcompat venv``; errors are raised for the caller to render."""
-    parsed = parse(argv)
+    cwd = os.getcwd()
+    parsed = parse_values(argv, environ=os.environ, cwd=cwd)
     if parsed.output is not None:
         sys.stdout.write(parsed.output)
         return 0
-    settings = parsed.settings
-    assert settings is not None
-    from pipcompat.commands import execute
+    if parsed.values.get("show_settings"):
+        from pathlib import Path
 
-    return execute(settings, environ=os.environ, cwd=Path.cwd())
+        from pipcompat.commands import execute
+
+        return execute(parsed.settings(), environ=os.environ, cwd=Path(cwd))
+    from pipcompat.commands.venv import create_environments
+    from pipcompat.ui import Printer
+
+    verbose, quiet = parsed.values.get("verbose"), parsed.values.get("quiet")
+    verbosity = (verbose if isinstance(verbose, int) else 0) - (quiet if isinstance(quiet, int) else 0)
+    return create_environments(
+        parsed.values, parsed.dirs, printer=Printer(verbosity=verbosity), environ=os.environ, cwd=cwd
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -12,10 +12,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipcompat.errors import NotImplementedOptionError, PipcompatError
-from pipcompat.settings import CommandSettings
 from pipcompat.ui import Printer
+
+if TYPE_CHECKING:  # settings' typed families are not needed to import a command (start-up)
+    from pipcompat.settings import CommandSettings
 
 #: Options every command honours because the command line itself handles them.
 ALWAYS_IMPLEMENTED = frozenset(

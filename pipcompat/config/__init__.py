@@ -15,6 +15,8 @@ Lowest precedence first (the command line, applied by the parser, beats them all
 from __future__ import annotations
 
 import os
+import posixpath
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from pipcompat.config.pipcompat_toml import environ_values, pipcompat_sources, t
 from pipcompat.config.pipconf import ENV_SECTION, GLOBAL_SECTION, PipConfiguration
 from pipcompat.models import ConfigValue
 
-__all__ = ["ConfigValue", "command_sections", "load_config_values", "pipcompat_table"]
+__all__ = ["ConfigValue", "command_sections", "default_cache_dir", "load_config_values", "pipcompat_table"]
 
 #: pip-tools' commands run pip's ``install`` command underneath, so they read its section.
 _PIP_SECTION_ALIASES = {"compile": "install", "sync": "install"}
@@ -84,3 +86,25 @@ def load_config_values(
     if not isolated:
         values += environ_values(environ, envvars.PIPCOMPAT_PREFIX)
     return values
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """pipcompat's cache when no option names one: ``PIPCOMPAT_CACHE_DIR``, else the user cache directory.
+
+    On Linux and other XDG systems that is ``$XDG_CACHE_HOME/pipcompat`` (default ``~/.cache/pipcompat``),
+    computed from *environ*; elsewhere it is :func:`platformdirs.user_cache_dir` (which reads the process
+    environment). Also available as :func:`pipcompat.settings.default_cache_dir`.
+    """
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(envvars.PIPCOMPAT_CACHE_DIR)
+    if chosen:
+        return Path(os.path.expanduser(chosen))
+    if sys.platform in ("win32", "darwin"):
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("pipcompat", appauthor=False))
+    base = environ.get(envvars.XDG_CACHE_HOME, "").strip()
+    if not posixpath.isabs(base):
+        home = environ.get(envvars.HOME) or os.path.expanduser("~")
+        base = os.path.join(home, ".cache")
+    return Path(base) / "pipcompat"

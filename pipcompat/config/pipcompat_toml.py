@@ -43,11 +43,6 @@ from pipcompat.config.pipconf import (
 from pipcompat.errors import ConfigurationError
 from pipcompat.models import ConfigValue
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-
 PIPCOMPAT_TOML = "pipcompat.toml"
 PYPROJECT_TOML = "pyproject.toml"
 #: The pseudo section top-level keys are pooled in (command tables use the command's name).
@@ -84,6 +79,12 @@ class TomlSource:
 
 def load_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; any problem is a one-line :class:`ConfigurationError` naming the file."""
+    # Imported here: most commands find no TOML configuration, and start-up should not pay for the parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
     try:
         with open(path, "rb") as stream:
             data: dict[str, Any] = tomllib.load(stream)

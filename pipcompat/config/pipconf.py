@@ -18,19 +18,21 @@ and saving (atomically, here).
 
 from __future__ import annotations
 
-import configparser
-import contextlib
-import locale
 import os
 import posixpath
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 
 from pipcompat import envvars
 from pipcompat.errors import ConfigurationError
 from pipcompat.models import ConfigValue
+
+# configparser, locale and tempfile are imported where they are used: reading configuration is on every
+# command's start-up path, and most machines have no pip.conf to parse.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import configparser
 
 WINDOWS = sys.platform == "win32"
 CONFIG_BASENAME = "pip.ini" if WINDOWS else "pip.conf"
@@ -148,21 +150,35 @@ def config_file_locations(
 
 
 # -- reading -------------------------------------------------------------------------------------------------
-class _Parser(configparser.RawConfigParser):
-    """pip's INI dialect: no interpolation, names normalised as they are read."""
+_parser_class: type[configparser.RawConfigParser] | None = None
 
-    def optionxform(self, optionstr: str) -> str:
-        return normalize_name(optionstr)
+
+def _new_parser() -> configparser.RawConfigParser:
+    """A parser of pip's INI dialect: no interpolation, names normalised as they are read."""
+    global _parser_class
+    if _parser_class is None:
+        import configparser
+
+        class _Parser(configparser.RawConfigParser):
+            def optionxform(self, optionstr: str) -> str:
+                return normalize_name(optionstr)
+
+        _parser_class = _Parser
+    return _parser_class()
 
 
 def _file_encoding() -> str:
     if sys.flags.utf8_mode:
         return "utf-8"
+    import locale
+
     getencoding = getattr(locale, "getencoding", None)  # Python 3.11+
     return str(getencoding() if getencoding is not None else locale.getpreferredencoding(False))
 
 
 def _parse_problem(exc: configparser.Error) -> str:
+    import configparser
+
     if isinstance(exc, configparser.MissingSectionHeaderError):
         return f"line {exc.lineno}: {exc.line.strip()!r} comes before any [section] header"
     if isinstance(exc, configparser.DuplicateOptionError):
@@ -181,9 +197,11 @@ def read_config_file(path: str, *, display: str | None = None) -> configparser.R
     Unlike pip, a file that exists but cannot be read is an error rather than silently skipped.
     """
     shown = display or path
-    parser = _Parser()
+    parser = _new_parser()
     if not os.path.exists(path):
         return parser
+    import configparser
+
     encoding = _file_encoding()
     try:
         with open(path, encoding=encoding) as stream:
@@ -468,6 +486,9 @@ def write_config_file(path: str, parser: configparser.RawConfigParser, *, displa
 
     A symbolic link is followed (its target is replaced); an existing file's permissions are kept.
     """
+    import contextlib
+    import tempfile
+
     target = os.path.realpath(path)
     directory = os.path.dirname(target) or "."
     try:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
-from typing import TextIO
 
-from pipcompat.errors import PipcompatError
+# Only what type checking needs: this module is on every command's start-up path.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from pipcompat.errors import PipcompatError
 
 
 def _wants_colour(stream: TextIO, environ: dict[str, str] | os._Environ[str]) -> bool:
@@ -22,18 +25,27 @@ def _wants_colour(stream: TextIO, environ: dict[str, str] | os._Environ[str]) ->
     return bool(isatty and isatty())
 
 
-@dataclass
 class Printer:
-    """Writes messages at a verbosity level: ``-q`` lowers it, ``-v`` raises it (0 is the default)."""
+    """Writes messages at a verbosity level: ``-q`` lowers it, ``-v`` raises it (0 is the default).
 
-    verbosity: int = 0
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    err: TextIO = field(default_factory=lambda: sys.stderr)
-    colour: bool | None = None
+    ``out`` and ``err`` default to the process's streams; ``colour`` ``None`` means "when ``err`` is a
+    terminal" (and ``NO_COLOR`` is not set).
+    """
 
-    def __post_init__(self) -> None:
-        if self.colour is None:
-            self.colour = _wants_colour(self.err, os.environ)
+    def __init__(
+        self,
+        verbosity: int = 0,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        colour: bool | None = None,
+    ) -> None:
+        self.verbosity = verbosity
+        self.out: TextIO = sys.stdout if out is None else out
+        self.err: TextIO = sys.stderr if err is None else err
+        self.colour: bool | None = _wants_colour(self.err, os.environ) if colour is None else colour
+
+    def __repr__(self) -> str:
+        return f"Printer(verbosity={self.verbosity!r}, colour={self.colour!r})"
 
     def data(self, text: str) -> None:
         """Print the command's result (always shown, even with ``-q``)."""

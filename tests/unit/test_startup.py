@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
+
+import pipcompat
+from pipcompat.cli.venv import build_parser, scan_plain
+from pipcompat.env.venv import probe_cache_path
 
 HEAVY = ("requests", "urllib3", "resolvelib", "rich", "tomlkit", "installer", "build")
 
@@ -43,3 +50,125 @@ def test_commands_without_network_import_no_heavy_modules(argv: tuple[str, ...])
     status, modules = _modules_after(*argv)
     assert status == 0
     assert not modules & set(HEAVY), f"imported {sorted(modules & set(HEAVY))}"
+
+
+# -- pipcompat venv ----------------------------------------------------------------------------------------
+VENV_PROBE = """
+import json, subprocess, sys
+spawned = []
+class NoSpawn(subprocess.Popen):
+    def __init__(self, *args, **kwargs):
+        spawned.append(args[0] if args else kwargs.get("args"))
+        super().__init__(*args, **kwargs)
+subprocess.Popen = NoSpawn
+before = set(sys.modules)
+from pipcompat.cli.main import main
+status = main(sys.argv[1:])
+print(json.dumps({"status": status, "modules": sorted(set(sys.modules) - before), "spawned": spawned}))
+"""
+
+#: What a warm ``pipcompat venv --without-pip`` must not import: network, resolver, installer, argparse,
+#: settings' typed families, interpreter discovery and the cache layer (the probe is read directly).
+VENV_FORBIDDEN = (
+    *HEAVY,
+    "argparse",
+    "optparse",
+    "tomllib",
+    "tempfile",
+    "pipcompat.settings",
+    "pipcompat.cache",
+    "pipcompat.env.probe",
+    "pipcompat.env.interpreters",
+    "pipcompat.install",
+    "pipcompat.cli.parser",
+)
+
+
+def _venv_run(tmp_path: Path, *argv: str) -> dict[str, Any]:
+    env = {
+        "PIP_CONFIG_FILE": os.devnull,
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "PIPCOMPAT_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": str(Path(pipcompat.__file__).resolve().parents[1]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", VENV_PROBE, "venv", "-q", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    )
+    report: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return report
+
+
+def test_warm_venv_without_pip_imports_and_spawns_nothing_heavy(tmp_path: Path) -> None:
+    base = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    first = _venv_run(tmp_path, "--without-pip", "-p", base, "one")  # probes the interpreter once
+    assert first["status"] == 0
+    second = _venv_run(tmp_path, "--without-pip", "-p", base, "two")
+    assert second["status"] == 0
+    assert second["spawned"] == []
+    modules = set(second["modules"])
+    heavy = {name for name in modules if name in VENV_FORBIDDEN or name.split(".")[0] in HEAVY}
+    assert not heavy, f"imported {sorted(heavy)}"
+    assert (tmp_path / "two" / "pyvenv.cfg").is_file()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["env"],
+        ["--without-pip", "env"],
+        ["env", "--clear", "--prompt", "x y", "-p", "/usr/bin/python3", "-v", "--verbose", "-q"],
+        ["--prompt=a=b", "--copies", "--copies", "a", "b", "--seed"],
+        ["--symlinks", "--system-site-packages", "--without-scm-ignore-files", "--allow-existing"],
+        ["--upgrade", "--python=3.12", "-q", "-q"],
+        [],
+    ],
+)
+def test_plain_scanner_reads_what_argparse_reads(argv: list[str]) -> None:
+    scanned = scan_plain(argv)
+    assert scanned is not None
+    parser = build_parser()
+    namespace = parser.parse_args(argv)
+    events = namespace.__dict__.pop("_events", [])
+    final = {dest: value for dest, _opt, value in scanned[0]}
+    assert final == {dest: getattr(namespace, dest) for dest, _opt in events}
+    assert [(dest, opt) for dest, opt, _v in scanned[0]] == events
+    assert scanned[1] == namespace.dirs
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["a", "--clear", "b"],  # argparse: an error
+        ["--cl", "env"],  # a prefix
+        ["-vv"],  # a cluster
+        ["-p3.12"],
+        ["--prompt", "-x"],
+        ["--prompt="],
+        ["--", "-e"],
+        ["-h"],
+        ["--show-settings"],
+        ["--symlinks", "--copies"],
+        ["--seed", "--without-pip"],
+        ["--clear=1"],
+        ["--prompt"],
+        ["-"],
+    ],
+)
+def test_plain_scanner_leaves_anything_unusual_to_argparse(argv: list[str]) -> None:
+    assert scan_plain(argv) is None
+
+
+def test_probe_cache_path_is_the_probe_modules_own(tmp_path: Path) -> None:
+    from pipcompat.cache import BUCKET_VERSIONS, Cache
+    from pipcompat.env.probe import probe_cache_entry
+
+    base = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    assert probe_cache_path(base, str(tmp_path)) == str(probe_cache_entry(base, Cache(tmp_path)))
+    assert BUCKET_VERSIONS["interpreters"] == 1  # env/venv.py's _INTERPRETERS_BUCKET says interpreters-v1
+    assert probe_cache_path(str(tmp_path / "missing"), str(tmp_path)) is None
