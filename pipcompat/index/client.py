@@ -124,6 +124,9 @@ def _check_hashes(hashers: Mapping[str, Any], expected: Mapping[str, str], what:
 class IndexClient:
     """Project pages from every index and find-links location, metadata of files, and downloads."""
 
+    #: Every method may be called from several threads at once (the resolver's look-ahead relies on it).
+    thread_safe = True
+
     def __init__(
         self,
         *,

@@ -212,8 +212,10 @@ class HttpSession:
             backoff_factor=BACKOFF_FACTOR,
             allowed_methods=frozenset({"GET", "HEAD"}),
         )
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=max(10, self.pool_size), pool_maxsize=self.pool_size + 2, max_retries=retry
+        # Room for the worker pool, the resolver's look-ahead threads and the main thread: a request that
+        # finds no idle connection opens a new one (a TLS handshake) and drops it afterwards.
+        adapter = _adapter_class()(
+            pool_connections=max(10, self.pool_size), pool_maxsize=self.pool_size + 8, max_retries=retry
         )
         session.mount("https://", adapter)
         session.mount("http://", adapter)
@@ -429,6 +431,74 @@ class HttpSession:
 
 def _keep_request(request: Any) -> Any:
     return request
+
+
+_CONTEXTS: dict[str, ssl.SSLContext] = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def _verify_context(location: str) -> ssl.SSLContext:
+    """One TLS context per CA bundle (or directory), loaded once per process.
+
+    ``requests`` would hand the bundle's path to every new connection, and each would parse the whole
+    bundle again (tens of milliseconds of CPU, holding the GIL): opening eight connections at once then
+    takes as long as a dozen page downloads.
+    """
+    with _CONTEXTS_LOCK:
+        context = _CONTEXTS.get(location)
+        if context is None:
+            if os.path.isdir(location):
+                context = ssl.create_default_context(capath=location)
+            else:
+                context = ssl.create_default_context(cafile=location)
+            _CONTEXTS[location] = context
+        return context
+
+
+def _ca_location(verify: Any) -> str | None:
+    if verify is True:
+        from requests.utils import DEFAULT_CA_BUNDLE_PATH
+
+        return str(DEFAULT_CA_BUNDLE_PATH)
+    if isinstance(verify, str) and verify:
+        return verify
+    return None
+
+
+_ADAPTER_CLASS: list[Any] = []
+
+
+def _adapter_class() -> Any:
+    """The adapter class; it derives from requests' ``HTTPAdapter``, so it is made on first use."""
+    if not _ADAPTER_CLASS:
+        _ADAPTER_CLASS.append(_make_adapter_class())
+    return _ADAPTER_CLASS[0]
+
+
+def _make_adapter_class() -> type:
+    import requests.adapters
+
+    class SharedContextAdapter(requests.adapters.HTTPAdapter):
+        """An adapter whose HTTPS pools verify with a shared, preloaded :class:`ssl.SSLContext`."""
+
+        def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
+            host_params: Any
+            pool_kwargs: Any
+            host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+            location = _ca_location(verify)
+            if host_params.get("scheme") == "https" and location is not None:
+                pool_kwargs.pop("ca_certs", None)
+                pool_kwargs.pop("ca_cert_dir", None)
+                pool_kwargs["ssl_context"] = _verify_context(location)
+            return host_params, pool_kwargs
+
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+            super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]
+            if url.lower().startswith("https") and _ca_location(verify) is not None:
+                conn.ca_certs = None  # the pool's shared context already holds them
+                conn.ca_cert_dir = None
+
+    return SharedContextAdapter
 
 
 def _reason(error: BaseException) -> str:

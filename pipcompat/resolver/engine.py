@@ -10,6 +10,7 @@ from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
 
 from pipcompat.errors import PipcompatError
 from pipcompat.models import Link
+from pipcompat.resolver.crawl import Crawler, wants_crawl
 from pipcompat.resolver.explain import Explainer
 from pipcompat.resolver.finder import LinkEvaluator, ProjectCache
 from pipcompat.resolver.model import (
@@ -78,45 +79,50 @@ def resolve(roots: Sequence[RootRequirement], source: PackageSource, options: Re
     conflicts = ConflictCounter()
     if options.prefetch and reqs:
         source.prefetch(dict.fromkeys(r.name for r in reqs))
-    while True:
-        constraints = {
-            name: Constraint(c.specifier, list(c.urls), list(c.sources), list(c.texts))
-            for name, c in base_constraints.items()
-        }
-        for name, version in pins.items():
-            entry = constraints.setdefault(name, Constraint())
-            entry.specifier &= SpecifierSet(f"=={version}")
-        provider = Provider(
-            projects=projects,
-            metadata=store,
-            options=options,
-            constraints=constraints,
-            direct_names=direct_names,
-            root_links=root_links,
-            conflicts=conflicts,
-        )
-        resolver: Resolver[Req, Candidate, str] = Resolver(provider, conflicts)
-        try:
-            result = resolver.resolve(reqs, max_rounds=options.max_rounds)
-        except ResolutionImpossible as error:
-            causes = [(c.requirement, c.parent) for c in error.causes]
-            names = {req.name for req, _ in causes}
-            if pins and names and names <= set(pins):
-                for name in sorted(names):
-                    discarded.append(f"{name}=={pins.pop(name)}")
-                continue
-            known = (
-                [r.name for r in reqs]
-                + list(options.preferences)
-                + [n for n in projects if projects.get(n).exists]
+    crawler = _crawler(projects, store, source, options, reqs)
+    try:
+        while True:
+            constraints = {
+                name: Constraint(c.specifier, list(c.urls), list(c.sources), list(c.texts))
+                for name, c in base_constraints.items()
+            }
+            for name, version in pins.items():
+                entry = constraints.setdefault(name, Constraint())
+                entry.specifier &= SpecifierSet(f"=={version}")
+            provider = Provider(
+                projects=projects,
+                metadata=store,
+                options=options,
+                constraints=constraints,
+                direct_names=direct_names,
+                root_links=root_links,
+                conflicts=conflicts,
             )
-            raise Explainer(provider, known).error(causes) from None
-        except ResolutionTooDeep:
-            raise PipcompatError(
-                "the resolver gave up after too many steps without finding a set of compatible versions",
-                hint="add tighter requirements or constraints for the packages that keep changing",
-            ) from None
-        break
+            resolver: Resolver[Req, Candidate, str] = Resolver(provider, conflicts)
+            try:
+                result = resolver.resolve(reqs, max_rounds=options.max_rounds)
+            except ResolutionImpossible as error:
+                causes = [(c.requirement, c.parent) for c in error.causes]
+                names = {req.name for req, _ in causes}
+                if pins and names and names <= set(pins):
+                    for name in sorted(names):
+                        discarded.append(f"{name}=={pins.pop(name)}")
+                    continue
+                known = (
+                    [r.name for r in reqs]
+                    + list(options.preferences)
+                    + [n for n in projects if projects.get(n).exists]
+                )
+                raise Explainer(provider, known).error(causes) from None
+            except ResolutionTooDeep:
+                raise PipcompatError(
+                    "the resolver gave up after too many steps without finding a set of compatible versions",
+                    hint="add tighter requirements or constraints for the packages that keep changing",
+                ) from None
+            break
+    finally:
+        if crawler is not None:
+            crawler.stop()
     return _build(
         mapping=result.mapping,
         graph=result.graph,
@@ -125,6 +131,21 @@ def resolve(roots: Sequence[RootRequirement], source: PackageSource, options: Re
         ignored=ignored,
         discarded=discarded,
     )
+
+
+def _crawler(
+    projects: ProjectCache,
+    store: MetadataStore,
+    source: PackageSource,
+    options: ResolveOptions,
+    reqs: list[Req],
+) -> Crawler | None:
+    """Start walking the likely graph ahead of the resolver (index clients only; see ``crawl.py``)."""
+    if not options.prefetch or not reqs or not wants_crawl(source):
+        return None
+    crawler = Crawler(projects, store.by_url, source, options)
+    crawler.start((r.name, r.extras, r.specifier) for r in reqs if not r.url)
+    return crawler
 
 
 def _build(

@@ -8,6 +8,7 @@ yanked files dropped unless an ``==``/``===`` pin can only be met by them).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -74,7 +75,13 @@ class VersionFiles:
 
     @property
     def all_yanked(self) -> bool:
-        return all(f.link.is_yanked for f in self.files)
+        # Files are kept not-yanked first, so the first file decides (any() would give the same answer).
+        files = self.files
+        if not files:
+            return True
+        if not files[0].link.is_yanked:
+            return False
+        return all(f.link.is_yanked for f in files)
 
     @property
     def has_wheel(self) -> bool:
@@ -100,6 +107,13 @@ class ProjectFiles:
     @property
     def exists(self) -> bool:
         return self.link_count > 0
+
+    def ordered(self) -> list[Version]:
+        """The usable versions, ascending (computed once: ``select`` runs for every requirement change)."""
+        cached: list[Version] | None = self.__dict__.get("_ordered")
+        if cached is None or len(cached) != len(self.versions):
+            cached = self.__dict__["_ordered"] = sorted(self.versions)
+        return cached
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,7 @@ class LinkEvaluator:
         self.python = Version(target.python_version)
         self._requires_python: dict[str, bool] = {}
         self._names: dict[str, str] = {}
+        self._ranks: dict[tuple[str, str, str], int] = {}
 
     def python_matches(self, requires_python: str | None) -> bool:
         if requires_python is None or self.options.ignore_requires_python:
@@ -157,6 +172,24 @@ class LinkEvaluator:
         except KeyError:
             value = self._names[text] = canonicalize_name(text)
             return value
+
+    def _wheel_rank(self, pythons: str, abis: str, platforms: str) -> int:
+        """The best (lowest) rank of a wheel's compressed tag set; cached, as tag sets recur across files."""
+        key = (pythons, abis, platforms)
+        try:
+            return self._ranks[key]
+        except KeyError:
+            pass
+        worst = len(self.tag_rank)
+        rank = min(
+            (
+                self.tag_rank.get(f"{py}-{abi}-{plat}", worst)
+                for py, abi, plat in product(pythons.split("."), abis.split("."), platforms.split("."))
+            ),
+            default=worst,
+        )
+        self._ranks[key] = rank
+        return rank
 
     def _too_new(self, link: Link) -> bool:
         cutoff = self.options.uploaded_prior_to
@@ -202,15 +235,7 @@ class LinkEvaluator:
                 reason = None
                 if "binary" not in formats:
                     reason = "format"
-                rank = min(
-                    (
-                        self.tag_rank.get(f"{py}-{abi}-{plat}", sdist_rank)
-                        for py, abi, plat in product(
-                            parts[-3].split("."), parts[-2].split("."), parts[-1].split(".")
-                        )
-                    ),
-                    default=sdist_rank,
-                )
+                rank = self._wheel_rank(parts[-3], parts[-2], parts[-1])
                 if reason is None and rank >= sdist_rank:
                     reason = "platform"
                 is_wheel = True
@@ -268,8 +293,7 @@ def select(
     allow_pre = allows_prereleases(
         project.name, all_releases=options.all_releases, only_final=options.only_final
     )
-    ordered = sorted(project.versions)
-    matched = list(specifier.filter(ordered, prereleases=allow_pre))
+    matched = list(specifier.filter(project.ordered(), prereleases=allow_pre))
     entries = [project.versions[v] for v in matched]
     all_yanked = all(entry.all_yanked for entry in entries)
     allow_yanked = all_yanked and is_pinned(specifier)
@@ -294,16 +318,25 @@ class ProjectCache:
         self.source = source
         self.evaluator = evaluator
         self._projects: dict[str, ProjectFiles] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def get(self, name: str) -> ProjectFiles:
+        """The project's evaluated files; safe from several threads (a project is evaluated once)."""
         try:
             return self._projects[name]
         except KeyError:
-            project = self._projects[name] = self.evaluator.project(name, self.source.links(name))
+            pass
+        with self._guard:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:
+            project = self._projects.get(name)
+            if project is None:
+                project = self._projects[name] = self.evaluator.project(name, self.source.links(name))
             return project
 
     def known(self, name: str) -> ProjectFiles | None:
         return self._projects.get(name)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._projects)
+        return iter(list(self._projects))

@@ -156,6 +156,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self.display_names: dict[str, str] = {}
         self._env = marker_environment(self.target)
         self._dependency_reqs: dict[tuple[str, Version, str | None], list[Req]] = {}
+        self._satisfied: dict[tuple[Req, Version], bool] = {}
 
     # -- resolvelib interface -------------------------------------------------------------------------
 
@@ -245,13 +246,18 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         return result
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
-        if requirement.name == PYTHON:
-            return requirement.specifier.contains(candidate.version, prereleases=True)
         if requirement.url:
             return candidate.direct_url is not None and strip_fragment(requirement.url) == strip_fragment(
                 candidate.direct_url
             )
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        # resolvelib asks the same question many times (every pin against every requirement, each round):
+        # answer each (specifier, version) once. Reqs compare by identity and the provider keeps them.
+        key = (requirement, candidate.version)
+        try:
+            return self._satisfied[key]
+        except KeyError:
+            ok = self._satisfied[key] = requirement.specifier.contains(candidate.version, prereleases=True)
+            return ok
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
         if candidate.name == PYTHON:
