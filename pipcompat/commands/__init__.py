@@ -39,6 +39,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pip install": "pipcompat.commands.pip_install",
     "cache": "pipcompat.commands.cache",
     "pip cache": "pipcompat.commands.pip_cache",
+    "pip index": "pipcompat.commands.pip_index",
 }
 
 
