@@ -37,6 +37,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pip check": "pipcompat.commands.pip_check",
     "pip uninstall": "pipcompat.commands.pip_uninstall",
     "pip install": "pipcompat.commands.pip_install",
+    "pip sync": "pipcompat.commands.pip_sync",
     "cache": "pipcompat.commands.cache",
     "pip cache": "pipcompat.commands.pip_cache",
     "pip index": "pipcompat.commands.pip_index",

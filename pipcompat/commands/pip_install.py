@@ -670,7 +670,9 @@ def install_planned(
     cache: Cache,
     *,
     compile: bool,
+    extra_removals: Sequence[InstalledDistribution] = (),
 ) -> None:
+    """Install the plan's wheels, replacing what they replace and removing *extra_removals*, all at once."""
     from pipcompat.install.engine import WheelToInstall, install_wheels
 
     wheels = []
@@ -693,6 +695,7 @@ def install_planned(
         )
     by_key = {d.canonical_name: d for d in destination.installed}
     replace_dists = [by_key[old.key] for old in planned.plan.reinstall if old.key in by_key]
+    replace_dists += list(extra_removals)
     target = destination.target
     install_wheels(
         wheels,
