@@ -8,7 +8,10 @@ is the complete list (``docs/configuration.md`` repeats it; a test keeps the two
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Final
 
 PIP_PREFIX: Final = "PIP_"
 PIPCOMPAT_PREFIX: Final = "PIPCOMPAT_"

@@ -7,7 +7,10 @@ Exit codes follow pip's: 1 for a failed operation, 2 for a usage error.
 
 from __future__ import annotations
 
-from pipcompat.models import SourceLocation
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipcompat.models import SourceLocation
 
 SUCCESS = 0
 ERROR = 1

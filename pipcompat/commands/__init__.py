@@ -10,14 +10,14 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipcompat.errors import NotImplementedOptionError, PipcompatError
 from pipcompat.ui import Printer
 
 if TYPE_CHECKING:  # settings' typed families are not needed to import a command (start-up)
+    from pathlib import Path
+
     from pipcompat.settings import CommandSettings
 
 #: Options every command honours because the command line itself handles them.
@@ -44,13 +44,22 @@ COMMAND_MODULES: dict[str, str] = {
 }
 
 
-@dataclass
 class Context:
     """The side effects a command may use, passed in so tests can supply their own."""
 
-    printer: Printer = field(default_factory=Printer)
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    cwd: Path = field(default_factory=Path.cwd)
+    def __init__(
+        self,
+        printer: Printer | None = None,
+        environ: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
+        self.printer = printer if printer is not None else Printer()
+        self.environ: Mapping[str, str] = dict(os.environ) if environ is None else environ
+        if cwd is None:
+            from pathlib import Path
+
+            cwd = Path.cwd()
+        self.cwd: Path = cwd
 
 
 def is_available(command: str) -> bool:

@@ -10,9 +10,8 @@ values quoted for that shell.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 BASH = r"""# Source this file from bash, zsh or another POSIX shell: `source <env>/bin/activate`.
 # Running it as a program does nothing useful: it must change the shell that sources it.
@@ -272,6 +271,8 @@ export alias deactivate = overlay hide activate
 
 
 def _quote_posix(value: str) -> str:
+    import shlex
+
     return shlex.quote(value)
 
 
@@ -295,8 +296,7 @@ def _quote_nushell(value: str) -> str:
     return f"r{hashes}'{value}'{hashes}"
 
 
-@dataclass(frozen=True)
-class ActivationScript:
+class ActivationScript(NamedTuple):
     """One script: its file name, its template and how its shell quotes a string."""
 
     name: str
