@@ -908,6 +908,10 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
         index_urls=tuple(options.index_urls()),
     )
     client = make_client(settings, ctx, request)
+    # Ask for the requested projects' pages now: they download while the resolver's modules import.
+    client.prefetch(
+        dict.fromkeys(r.requirement.name for r in roots if not r.is_constraint and not r.requirement.url)
+    )
     with client:
         resolution = resolve(roots, client, resolve_options)
         for text in resolution.discarded_preferences:

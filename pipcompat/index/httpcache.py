@@ -135,8 +135,26 @@ class HttpCache:
         }
         storable = "no-store" not in _directives(meta["cache_control"])
         if path is not None and response.status_code in CACHED_STATUSES and storable:
-            _write(path, meta, body if response.status_code < 400 else b"")
+            kept = body if response.status_code < 400 else b""
+            if not _same_entry(stored, meta, kept):
+                _write(path, meta, kept)
         return _response(meta, body, from_cache=False)
+
+
+def _same_entry(stored: tuple[dict[str, Any], bytes] | None, meta: Mapping[str, Any], body: bytes) -> bool:
+    """Whether rewriting the entry would change nothing that matters.
+
+    A server that sends neither validators nor freshness (some mirrors) makes every run download every
+    page again; when the page is the same as the stored one, writing it again would only cost time. With
+    ``max-age`` the store time matters, so such entries are always rewritten.
+    """
+    if stored is None or stored[1] != body:
+        return False
+    old = stored[0]
+    if _directives(meta.get("cache_control")).get("max-age") is not None:
+        return False
+    keys = ("url", "status", "content_type", "etag", "last_modified")
+    return all(old.get(key) == meta.get(key) for key in keys)
 
 
 def _merge_304(meta: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:

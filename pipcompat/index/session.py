@@ -14,6 +14,7 @@ import importlib.util
 import json
 import netrc
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -434,6 +435,7 @@ def _keep_request(request: Any) -> Any:
 
 
 _CONTEXTS: dict[str, ssl.SSLContext] = {}
+_HASHED_NAME = re.compile(r"[0-9a-f]{8}\.[0-9]+")
 _CONTEXTS_LOCK = threading.Lock()
 
 
@@ -447,12 +449,30 @@ def _verify_context(location: str) -> ssl.SSLContext:
     with _CONTEXTS_LOCK:
         context = _CONTEXTS.get(location)
         if context is None:
-            if os.path.isdir(location):
-                context = ssl.create_default_context(capath=location)
+            directory = location if os.path.isdir(location) else _hashed_twin(location)
+            if directory is not None:
+                context = ssl.create_default_context(capath=directory)
             else:
                 context = ssl.create_default_context(cafile=location)
             _CONTEXTS[location] = context
         return context
+
+
+def _hashed_twin(cafile: str) -> str | None:
+    """The system's hashed certificate directory when *cafile* is the system's own bundle, else ``None``.
+
+    The two hold the same certificates, but OpenSSL reads a hashed directory lazily (only the CAs a
+    server's chain names, about a millisecond) where it parses the whole bundle up front (tens of ms).
+    """
+    paths = ssl.get_default_verify_paths()
+    if not paths.cafile or not paths.capath or os.path.realpath(cafile) != os.path.realpath(paths.cafile):
+        return None
+    try:
+        with os.scandir(paths.capath) as entries:
+            hashed = any(_HASHED_NAME.fullmatch(entry.name) for entry in entries)
+    except OSError:
+        return None
+    return paths.capath if hashed else None
 
 
 def _ca_location(verify: Any) -> str | None:

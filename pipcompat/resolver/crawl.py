@@ -57,6 +57,8 @@ class Crawler:
         self._seen: set[tuple[str, frozenset[str]]] = set()
         self._lock = threading.Lock()
         self._stopped = False
+        self._pending = 0
+        self._idle = threading.Condition(self._lock)
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pipcompat-crawl")
 
     def start(self, requirements: Iterable[tuple[str, frozenset[str], SpecifierSet]]) -> None:
@@ -69,6 +71,17 @@ class Crawler:
             self._stopped = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the walk has nothing left to do (or *timeout*); whether it finished."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    @property
+    def visited(self) -> set[tuple[str, frozenset[str]]]:
+        """``(name, extras)`` pairs the walk has reached so far."""
+        with self._lock:
+            return set(self._seen)
+
     # -- the walk -----------------------------------------------------------------------------------------
 
     def _visit(self, name: str, extras: frozenset[str], specifier: SpecifierSet) -> None:
@@ -78,9 +91,19 @@ class Crawler:
                 return
             self._seen.add(key)
             try:
-                self._pool.submit(self._crawl, name, extras, specifier)
+                self._pool.submit(self._job, name, extras, specifier)
             except RuntimeError:  # shut down meanwhile
                 return
+            self._pending += 1
+
+    def _job(self, name: str, extras: frozenset[str], specifier: SpecifierSet) -> None:
+        try:
+            self._crawl(name, extras, specifier)
+        finally:
+            with self._idle:
+                self._pending -= 1
+                if not self._pending:
+                    self._idle.notify_all()
 
     def _crawl(self, name: str, extras: frozenset[str], specifier: SpecifierSet) -> None:
         if self._stopped:
