@@ -17,10 +17,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +27,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from pipcompat.commands.cache import command_cache
 from pipcompat.errors import SUCCESS, PipcompatError, UsageError
 from pipcompat.requirements import FileOptions, ParsedRequirement, RequirementForm, parse_requirements_files
 
@@ -817,23 +816,6 @@ def write_report(path: str, planned: Planned, client: Any, destination: Destinat
 
 # --------------------------------------------------------------------------------------------------------
 # The command
-
-
-@contextlib.contextmanager
-def command_cache(settings: CommandSettings, ctx: Context) -> Iterator[Cache]:
-    """The global cache, or a temporary one for ``--no-cache-dir`` (removed afterwards)."""
-    from pipcompat.cache import Cache
-    from pipcompat.settings import GeneralSettings
-
-    general = GeneralSettings.from_settings(settings, ctx.environ)
-    if general.cache_dir is not None:
-        yield Cache(Path(general.cache_dir))
-        return
-    temp = tempfile.mkdtemp(prefix="pipcompat-cache-")
-    try:
-        yield Cache(Path(temp))
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _check_option_combinations(settings: CommandSettings) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
+from pipcompat.commands.cache import command_cache
 from pipcompat.commands.pip_install import (
     Destination,
     Request,
@@ -29,7 +30,6 @@ from pipcompat.commands.pip_install import (
     _count,
     _elapsed,
     _root_from_parsed,
-    command_cache,
     install_planned,
     make_client,
     plan_install,
