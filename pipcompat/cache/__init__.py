@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pipcompat.fsutil import replace_file
+
 Bucket = Literal["http", "metadata", "archives", "built", "interpreters"]
 
 #: Bump a bucket's version when the format of its entries changes; old buckets are left for ``prune``.
@@ -156,17 +158,8 @@ def open_cache(root: Path | None) -> Iterator[Cache]:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write *data* to *path* so that readers see the old file or the new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+    """Write a cache entry so that readers see the old file or the new one, never a part."""
+    replace_file(path, data)
 
 
 @contextlib.contextmanager

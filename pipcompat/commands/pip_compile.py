@@ -35,6 +35,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pipcompat.errors import SUCCESS, PipcompatError, UsageError
+from pipcompat.fsutil import replace_file
 from pipcompat.lock.existing import ExistingPin, existing_pins
 from pipcompat.lock.piptools_output import (
     MESSAGE_UNINSTALLABLE,
@@ -557,30 +558,6 @@ def determine_linesep(strategy: str, filenames: Iterable[str], cwd: Path) -> str
     return {"native": os.linesep, "LF": "\n", "CRLF": "\r\n"}.get(strategy, "\n")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write *data* to *path* through a temporary file in the same directory and a rename."""
-    directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        try:
-            mode = os.stat(path).st_mode & 0o7777
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
 # --------------------------------------------------------------------------------------------------------
 # Hashes
 
@@ -1067,7 +1044,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             else:
                 printer.out.write(data.decode("utf-8"))
         else:
-            write_atomic(ctx.cwd / output, data)
+            replace_file(ctx.cwd / output, data, keep_mode=True)
     if rendered.uninstallable:
         printer.warning(MESSAGE_UNINSTALLABLE)
     if dry_run:

@@ -475,40 +475,19 @@ def _in_file(fname: str) -> Callable[[str], str]:
     return lambda section: f"{fname} [{section}]"
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_config_file(path: str, parser: configparser.RawConfigParser, *, display: str | None = None) -> None:
     """Replace *path* with *parser*'s content: a temporary file in the same directory, then a rename.
 
     A symbolic link is followed (its target is replaced); an existing file's permissions are kept.
     """
-    import contextlib
-    import tempfile
+    import io
 
-    target = os.path.realpath(path)
-    directory = os.path.dirname(target) or "."
+    from pipcompat.fsutil import replace_file
+
+    text = io.StringIO()
+    parser.write(text)
     try:
-        os.makedirs(directory, exist_ok=True)
-        try:
-            mode = os.stat(target).st_mode & 0o7777
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()
-        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding=_file_encoding()) as stream:
-                parser.write(stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temp, mode)
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        replace_file(path, text.getvalue().encode(_file_encoding()), keep_mode=True)
     except OSError as exc:
         raise ConfigurationError(
             f"An error occurred while writing to the configuration file {display or path}: "
