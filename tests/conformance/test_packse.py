@@ -257,7 +257,7 @@ def packse_runner(
     # Under xdist, each worker starts its share up front; the rest run when a test asks (see below).
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    with IndexServer(root / "dists", yanked=yanked) as server, ThreadPoolExecutor(6) as pool:
+    with IndexServer(root / "dists", yanked=yanked) as server, ThreadPoolExecutor(3) as pool:
         runner = PipcompatRunner(server.url, Path(root / "work"))
         futures = {
             name: pool.submit(runner.run, scenario)
