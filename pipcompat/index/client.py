@@ -593,11 +593,15 @@ class IndexClient:
                 if link.is_wheel or _reliable_sdist_metadata(data):
                     return data
         elif link.is_wheel and self._metadata_files_work.get(host, True):
-            # Not advertised, but many mirrors (and PyPI behind them) still serve it: try once per host.
+            # Not advertised, but many mirrors (and PyPI behind them) still serve it: try it until the host
+            # misses once. Mirrors that have it for old files only are common, and there a miss costs a
+            # round trip on top of the range requests (which such mirrors answer fast), so ranges win.
             data = self._metadata_file(link)
             works = data is not None and check_metadata(data, link.filename)
-            if host not in self._metadata_files_work or works:
-                self._metadata_files_work[host] = works
+            if works:
+                self._metadata_files_work.setdefault(host, True)
+            else:
+                self._metadata_files_work[host] = False
             if works and data is not None:
                 return data
         if not link.is_wheel:

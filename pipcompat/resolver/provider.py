@@ -156,7 +156,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self.display_names: dict[str, str] = {}
         self._env = marker_environment(self.target)
         self._dependency_reqs: dict[tuple[str, Version, str | None], list[Req]] = {}
-        self._satisfied: dict[tuple[Req, Version], bool] = {}
+        self._satisfied: dict[tuple[Req, Candidate], bool] = {}
 
     # -- resolvelib interface -------------------------------------------------------------------------
 
@@ -251,8 +251,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
                 candidate.direct_url
             )
         # resolvelib asks the same question many times (every pin against every requirement, each round):
-        # answer each (specifier, version) once. Reqs compare by identity and the provider keeps them.
-        key = (requirement, candidate.version)
+        # answer each once. Reqs and candidates hash by identity (cheap), and the provider keeps both.
+        key = (requirement, candidate)
         try:
             return self._satisfied[key]
         except KeyError:
