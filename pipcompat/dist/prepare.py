@@ -50,6 +50,10 @@ HASH_MISMATCH = (
 _ORDER = {HASH_MISSING: 2, HASH_UNPINNED: 3, HASH_MISMATCH: 4}
 
 
+#: The hook that turns a downloaded sdist into a wheel: ``(request, sdist, sdist sha256) -> wheel path``.
+BuildSdist = Callable[["WheelRequest", Path, str], Path]
+
+
 class Downloader(Protocol):
     """What prepare needs from the index client."""
 
@@ -185,10 +189,12 @@ class _Preparer:
         downloader: Downloader,
         cache: Cache,
         on_downloaded: Callable[[WheelRequest], None] | None,
+        build_sdist: BuildSdist | None = None,
     ) -> None:
         self.downloader = downloader
         self.cache = cache
         self.on_downloaded = on_downloaded
+        self.build_sdist = build_sdist
         self.incoming = cache.bucket("archives") / ".incoming"
         self.lock = threading.Lock()
 
@@ -209,7 +215,7 @@ class _Preparer:
 
     def prepare(self, request: WheelRequest) -> PreparedWheel:
         link = request.link
-        if not is_wheel(link):
+        if not is_wheel(link) and self.build_sdist is None:
             raise PipcompatError(
                 f"{request.name} {request.version} has no wheel for this environment, and building from "
                 "source is not available yet",
@@ -232,8 +238,13 @@ class _Preparer:
             if request.require_hashes and not request.allowed_hashes:
                 raise _missing(request, got)
             size = path.stat().st_size
-            unpacked = unpack_wheel(path, self.cache, sha256=got)
-            _remember_url(link, got, self.cache)
+            if not is_wheel(link) and self.build_sdist is not None:
+                built = self.build_sdist(request, path, got)
+                got = file_sha256(built)
+                unpacked = unpack_wheel(built, self.cache, sha256=got)
+            else:
+                unpacked = unpack_wheel(path, self.cache, sha256=got)
+                _remember_url(link, got, self.cache)
         finally:
             shutil.rmtree(temp, ignore_errors=True)
         if self.on_downloaded is not None:
@@ -248,15 +259,20 @@ def prepare_wheels(
     cache: Cache,
     workers: int = 8,
     on_downloaded: Callable[[WheelRequest], None] | None = None,
+    build_sdist: BuildSdist | None = None,
 ) -> list[PreparedWheel]:
     """Make every wheel of *requests* ready in the cache (in order); nothing is installed here.
+
+    A request for an sdist is downloaded and hash-checked like a wheel, then handed to *build_sdist*
+    (``(request, sdist path, sdist sha256) -> wheel path``, e.g. :mod:`pipcompat.dist.build`); without it
+    an sdist is an error.
 
     Raises :class:`HashCheckError` with every hash problem, or the first other error (a download that
     failed, a wheel that is not valid) after the other downloads have stopped.
     """
     if not requests:
         return []
-    preparer = _Preparer(downloader, cache, on_downloaded)
+    preparer = _Preparer(downloader, cache, on_downloaded, build_sdist)
     problems: list[tuple[str, str]] = []
     failure: BaseException | None = None
     results: list[PreparedWheel | None] = [None] * len(requests)
@@ -304,6 +320,7 @@ __all__ = [
     "HASH_MISMATCH",
     "HASH_MISSING",
     "HASH_UNPINNED",
+    "BuildSdist",
     "Downloader",
     "HashCheckError",
     "PreparedWheel",

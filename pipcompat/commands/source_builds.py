@@ -1,0 +1,213 @@
+"""Source builds for the commands: the pieces that need both ``dist.build`` and the resolver/installer.
+
+- :class:`BuildingSource` wraps a package source (the index client): the metadata of an sdist that the
+  index cannot give without a build comes from :class:`~pipcompat.dist.build.SourceBuilder` (which uses
+  ``prepare_metadata_for_build_wheel`` and caches by the sdist's sha256);
+- :class:`EnvironmentInstaller` is the :class:`~pipcompat.dist.build.BuildEnvInstaller` the builder fills
+  isolated build environments with: pipcompat's own resolve → plan → prepare → install;
+- :func:`make_builder` builds a :class:`SourceBuilder` from a command's settings (``--no-build-isolation``,
+  ``-C``/``--config-settings``), for a target interpreter.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipcompat.cache import Cache
+    from pipcompat.commands import Context
+    from pipcompat.dist.build import SourceBuilder
+    from pipcompat.dist.prepare import WheelRequest
+    from pipcompat.models import Link
+    from pipcompat.settings import CommandSettings
+
+
+class SdistFetcher:
+    """Downloads sdists once per command (into a temporary directory removed by :meth:`close`)."""
+
+    def __init__(self, downloader: Any) -> None:
+        self.downloader = downloader
+        self._dir: Path | None = None
+        self._files: dict[str, tuple[Path, str]] = {}
+        self._lock = threading.Lock()
+
+    def fetch(self, link: Link) -> tuple[Path, str]:
+        """The sdist behind *link* on disk, and its sha256."""
+        from pipcompat.dist.unpack import file_sha256
+        from pipcompat.index.urls import is_file_url, url_to_path
+
+        key = link.url.split("#", 1)[0]
+        with self._lock:
+            if key in self._files:
+                return self._files[key]
+            if is_file_url(link.url):
+                path = url_to_path(key)
+            else:
+                if self._dir is None:
+                    self._dir = Path(tempfile.mkdtemp(prefix="pipcompat-sdists-"))
+                path = self.downloader.download(link, Path(tempfile.mkdtemp(dir=self._dir)))
+            known = link.hashes.get("sha256")
+            entry = (path, known.lower() if known and not is_file_url(link.url) else file_sha256(path))
+            self._files[key] = entry
+            return entry
+
+    def close(self) -> None:
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+
+class BuildingSource:
+    """A package source whose sdist metadata, when the index has none, comes from a (metadata) build."""
+
+    def __init__(self, source: Any, builder: SourceBuilder, fetcher: SdistFetcher) -> None:
+        self.source = source
+        self.builder = builder
+        self.fetcher = fetcher
+
+    def links(self, name: str) -> list[Link]:
+        links: list[Link] = self.source.links(name)
+        return links
+
+    def metadata(self, link: Link) -> bytes:
+        from pipcompat.index import SourceBuildUnavailable
+
+        try:
+            data: bytes = self.source.metadata(link)
+            return data
+        except SourceBuildUnavailable:
+            pass
+        path, sha256 = self.fetcher.fetch(link)
+        return self.builder.metadata(path, sha256, _package_of(link))
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        self.source.prefetch(names)
+
+    def prefetch_metadata(self, links: Iterable[Link]) -> None:
+        self.source.prefetch_metadata(links)
+
+    def download(self, link: Link, dest_dir: Path) -> Path:
+        path: Path = self.source.download(link, dest_dir)
+        return path
+
+    def build_wheel(self, request: WheelRequest, sdist: Path, sha256: str) -> Path:
+        """The prepare stage's hook: the wheel built from a chosen sdist (built once per sdist)."""
+        return self.builder.build_sdist(sdist, sha256, f"{request.name} {request.version}".strip())
+
+
+def _package_of(link: Link) -> str:
+    name = link.filename
+    for suffix in (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip", ".tar"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+class EnvironmentInstaller:
+    """Fills a build environment with pipcompat's own resolver and installer, over the command's index."""
+
+    def __init__(self, client: Any, cache: Cache, ctx: Context) -> None:
+        self.client = client
+        self.cache = cache
+        self.ctx = ctx
+        self.source: Any = client
+        """Set to the :class:`BuildingSource` so build requirements that are sdists can be built too."""
+        self._depth = threading.local()
+
+    def install(self, requirements: list[str], env_dir: Path) -> None:
+        from packaging.requirements import Requirement
+
+        from pipcompat.commands.pip_install import (
+            Destination,
+            Request,
+            ResolvePolicy,
+            Root,
+            install_planned,
+            plan_install,
+            prepare,
+            resolve_request,
+        )
+        from pipcompat.errors import PipcompatError
+        from pipcompat.install.scheme import scheme_for
+        from pipcompat.install.target import installed_distributions, locate_target
+        from pipcompat.requirements import FileOptions
+
+        depth = getattr(self._depth, "value", 0)
+        if depth > 3:
+            raise PipcompatError("build requirements need each other to build (a cycle of source builds)")
+        self._depth.value = depth + 1
+        try:
+            python = env_dir / ("Scripts/python.exe" if (env_dir / "Scripts").is_dir() else "bin/python")
+            target = locate_target(str(python), environ=self.ctx.environ, cwd=self.ctx.cwd, cache=self.cache)
+            destination = Destination(
+                target, scheme_for(target), installed_distributions(target), str(target.prefix)
+            )
+            roots = [Root(Requirement(text), "build-system.requires") for text in requirements]
+            request = Request(roots, FileOptions(), require_hashes=False)
+            policy = ResolvePolicy()
+            resolution = resolve_request(request, self.source, destination, policy, index_url="", cutoff=None)
+            planned = plan_install(resolution, request, destination, policy)
+            if planned.plan.is_noop:
+                return
+            prepared = prepare(planned, request, self.source, self.cache)
+            install_planned(planned, prepared, destination, self.cache, compile=False)
+        finally:
+            self._depth.value = depth
+
+
+def build_options(settings: CommandSettings, environ: Mapping[str, str]) -> Any:
+    from pipcompat.dist.build import BuildOptions
+    from pipcompat.settings import ResolverSettings
+
+    resolver = ResolverSettings.from_settings(settings, environ)
+    config = {
+        str(k): (list(v) if isinstance(v, (list, tuple)) else str(v))
+        for k, v in dict(resolver.config_settings).items()
+    }
+    return BuildOptions(isolation=resolver.build_isolation, config_settings=config)
+
+
+class _Reporter:
+    def __init__(self, ctx: Context) -> None:
+        self.printer = ctx.printer
+
+    def detail(self, message: str) -> None:
+        if self.printer.verbosity >= 1:
+            self.printer.detail(message)
+
+
+def make_building_source(
+    settings: CommandSettings, ctx: Context, cache: Cache, client: Any, *, python: str
+) -> tuple[BuildingSource, SdistFetcher]:
+    """The command's source with builds: sdists resolve through metadata builds, and are built into wheels
+    for the interpreter *python* (the target). Close the fetcher when the command ends."""
+    from pipcompat.dist.build import SourceBuilder
+    from pipcompat.env.interpreters import find_venv_base
+    from pipcompat.env.venv import running_base_executable
+
+    options = build_options(settings, ctx.environ)
+    installer = EnvironmentInstaller(client, cache, ctx)
+
+    def base() -> Any:
+        return find_venv_base(
+            python, environ=ctx.environ, cwd=ctx.cwd, cache=cache, running=running_base_executable()
+        ).interpreter
+
+    builder = SourceBuilder(
+        cache,
+        python=python,
+        base=base if options.isolation else None,
+        installer=installer if options.isolation else None,
+        options=options,
+        reporter=_Reporter(ctx),
+        environ=ctx.environ,
+    )
+    fetcher = SdistFetcher(client)
+    source = BuildingSource(client, builder, fetcher)
+    installer.source = source
+    return source, fetcher

@@ -1,0 +1,485 @@
+"""Building source distributions into wheels, and their metadata without a full build.
+
+:class:`SourceBuilder` runs a project's PEP 517 backend through ``build.ProjectBuilder`` (``build`` and
+``pyproject_hooks`` are imported only when a build runs). With isolation (the default) every build gets a
+fresh virtual environment made by :func:`pipcompat.env.venv.create_venv` (no pip in it), filled by a
+:class:`BuildEnvInstaller` the caller passes in — the command layer implements it with pipcompat's own
+resolver and installer, since ``dist/`` sits below both: first ``[build-system].requires``, then what
+``get_requires_for_build_wheel`` asks for. Without isolation the backend runs in the target environment as
+it is. Projects without ``pyproject.toml`` use ``setuptools.build_meta:__legacy__`` with
+``setuptools>=40.8.0`` (``build``'s and pip's default).
+
+Results are cached by the sdist's sha256, the config settings and the build interpreter:
+
+- ``metadata/<key>``: the core metadata, from ``prepare_metadata_for_build_wheel`` when the backend has it
+  (so resolving does not compile C extensions), else from the built wheel;
+- ``built/<key>/<wheel>``: the built wheel; the same sdist is built once.
+
+Backend output is captured; a failure raises :class:`BuildError` naming the package, with the last lines of
+the output and a hint. With a reporter every output line also goes to ``reporter.detail``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pipcompat.cache import Cache, atomic_directory, digest_key, write_atomic
+from pipcompat.errors import PipcompatError
+
+if TYPE_CHECKING:
+    from pipcompat.env.venv import VenvInterpreter
+
+#: pip's and build's defaults for a project without ``[build-system]``.
+LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
+LEGACY_REQUIRES = ("setuptools>=40.8.0",)
+
+#: How many lines of the backend's output a failure shows.
+TAIL_LINES = 20
+
+ConfigSettings = Mapping[str, "str | list[str]"]
+
+
+class BuildEnvInstaller(Protocol):
+    """Installs requirements (PEP 508 strings) into the build environment at *env_dir*.
+
+    The command layer implements it with the resolver, the prepare stage and ``install_wheels``.
+    """
+
+    def install(self, requirements: list[str], env_dir: Path) -> None: ...
+
+
+class BuildReporter(Protocol):
+    """Where build progress and the backend's output go (``-v`` shows them)."""
+
+    def detail(self, message: str) -> None: ...
+
+
+class BuildError(PipcompatError):
+    """A backend that failed: which package, the tail of its output, a hint."""
+
+    def __init__(self, package: str, step: str, output: Sequence[str], hint: str | None = None) -> None:
+        tail = [line for line in output if line.strip()][-TAIL_LINES:]
+        message = f"failed to build {package}: {step}"
+        if tail:
+            message += "\n" + "\n".join(f"  | {line}" for line in tail)
+        super().__init__(
+            message,
+            hint=hint
+            or "this is a problem with the package or its build requirements, not with pipcompat; "
+            "run with -v to see the whole build output",
+        )
+        self.package = package
+        self.output = tuple(output)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: ``isolation`` (``--no-build-isolation`` turns it off) and ``config_settings``
+    (``--config-settings``/``-C``, passed to every backend hook)."""
+
+    isolation: bool = True
+    config_settings: Mapping[str, str | list[str]] = field(default_factory=dict)
+
+
+def config_key(config_settings: Mapping[str, str | list[str]]) -> str:
+    """A stable text form of *config_settings* for cache keys."""
+    return json.dumps({k: config_settings[k] for k in sorted(config_settings)}, sort_keys=True)
+
+
+def parse_config_settings(values: Sequence[str]) -> dict[str, str | list[str]]:
+    """pip's ``-C key=value`` list: a key given more than once collects its values in a list."""
+    settings: dict[str, str | list[str]] = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep:
+            raise PipcompatError(f"invalid --config-settings value {value!r}", hint="use KEY=VALUE")
+        old = settings.get(key)
+        if old is None:
+            settings[key] = text
+        elif isinstance(old, list):
+            old.append(text)
+        else:
+            settings[key] = [old, text]
+    return settings
+
+
+# -- unpacking -------------------------------------------------------------------------------------------
+
+
+def _inside(root: Path, name: str) -> bool:
+    if name.startswith(("/", "\\")) or "\\" in name or (len(name) > 1 and name[1] == ":"):
+        return False
+    return ".." not in PurePosixPath(name).parts
+
+
+def unpack_sdist(archive: Path, dest: Path) -> Path:
+    """Unpack an sdist (``.tar.gz``, ``.tar.bz2``, ``.tar.xz``, ``.tar``, ``.zip``) into *dest*; return the
+    project directory (the single top-level directory, or *dest*). Members that would land outside *dest*,
+    links that escape it and special files are refused."""
+    dest.mkdir(parents=True, exist_ok=True)
+    name = archive.name.lower()
+    try:
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(archive) as zf:
+                for entry in zf.namelist():
+                    if not _inside(dest, entry):
+                        raise PipcompatError(f"{archive.name} has a file outside its own tree: {entry}")
+                zf.extractall(dest)
+        else:
+            with tarfile.open(archive) as tf:
+                members = tf.getmembers()
+                for member in members:
+                    if not _inside(dest, member.name):
+                        raise PipcompatError(f"{archive.name} has a file outside its own tree: {member.name}")
+                    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+                        raise PipcompatError(f"{archive.name} has a special file: {member.name}")
+                    if member.islnk():
+                        link_target = member.linkname
+                    elif member.issym():
+                        link_target = os.path.normpath(
+                            os.path.join(os.path.dirname(member.name), member.linkname)
+                        )
+                    else:
+                        link_target = ""
+                    if link_target and not _inside(dest, link_target.replace(os.sep, "/")):
+                        raise PipcompatError(f"{archive.name} has a link outside its own tree: {member.name}")
+                data_filter = getattr(tarfile, "data_filter", None)
+                if data_filter is not None:
+                    tf.extractall(dest, members, filter=data_filter)
+                else:  # pragma: no cover - Pythons without extraction filters; members checked above
+                    tf.extractall(dest, members)
+    except (tarfile.TarError, zipfile.BadZipFile, OSError) as error:
+        if isinstance(error, PipcompatError):
+            raise
+        raise PipcompatError(f"cannot unpack {archive.name}: {error}") from None
+    entries = [p for p in dest.iterdir()]
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return dest
+
+
+# -- running the backend ---------------------------------------------------------------------------------
+
+
+class _Output:
+    """The backend's output, collected (and echoed to the reporter) line by line."""
+
+    def __init__(self, reporter: BuildReporter | None) -> None:
+        self.lines: list[str] = []
+        self.reporter = reporter
+        self.lock = threading.Lock()
+
+    def add(self, text: str) -> None:
+        with self.lock:
+            for line in text.splitlines():
+                self.lines.append(line)
+                if self.reporter is not None:
+                    self.reporter.detail(line)
+
+
+def _runner(output: _Output, environ: Mapping[str, str]) -> Callable[..., None]:
+    def run(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        env = dict(environ)
+        if extra_environ:
+            env.update(extra_environ)
+        proc = subprocess.run(
+            list(cmd),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        output.add(proc.stdout.decode("utf-8", "replace"))
+        if proc.returncode != 0:
+            raise subprocess.CalledProcessError(proc.returncode, list(cmd))
+
+    return run
+
+
+def _env_python(env_dir: Path) -> Path:
+    if os.name == "nt":
+        return env_dir / "Scripts" / "python.exe"
+    return env_dir / "bin" / "python"
+
+
+@dataclass
+class _Session:
+    """One project being built: its directory, builder, and (with isolation) its environment."""
+
+    package: str
+    source_dir: Path
+    builder: Any
+    output: _Output
+    env_dir: Path | None
+    ready: bool = False
+    """Whether the build requirements are installed."""
+
+
+class SourceBuilder:
+    """Builds sdists and source trees, caching by the sdist's hash.
+
+    *python* is the interpreter the wheels are for (the target's); *base* is the base interpreter the
+    isolated build environments are made from (the target's base). *installer* fills isolated environments.
+    """
+
+    def __init__(
+        self,
+        cache: Cache,
+        *,
+        python: str,
+        base: VenvInterpreter | Callable[[], VenvInterpreter] | None,
+        installer: BuildEnvInstaller | None,
+        options: BuildOptions = BuildOptions(),
+        reporter: BuildReporter | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        if options.isolation and (base is None or installer is None):
+            raise ValueError("isolated builds need a base interpreter and an installer")
+        self.cache = cache
+        self.python = python
+        self._base = base
+        self.installer = installer
+        self.options = options
+        self.reporter = reporter
+        self.environ = dict(os.environ if environ is None else environ)
+        self.builds = 0
+        """How many wheels this builder actually built (cache hits excluded)."""
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def base(self) -> VenvInterpreter | None:
+        """The base interpreter of isolated build environments (found on first use when given lazily)."""
+        if callable(self._base):
+            self._base = self._base()
+        return self._base
+
+    # -- keys and locks
+
+    def _key(self, sha256: str) -> str:
+        return digest_key(
+            "sdist-build",
+            sha256.lower(),
+            config_key(self.options.config_settings),
+            os.path.realpath(self.python) if not self.options.isolation else self._base_key(),
+        )
+
+    def _base_key(self) -> str:
+        base = self.base
+        if base is None:
+            return self.python
+        return f"{base.executable}|{base.python_version}|{base.platform}"
+
+    def _key_lock(self, key: str) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(key, threading.Lock())
+
+    # -- public API
+
+    def metadata(self, sdist: Path, sha256: str, package: str) -> bytes:
+        """The core metadata of *sdist* (whose sha256 is *sha256*): cached, else from
+        ``prepare_metadata_for_build_wheel``, else from a full build."""
+        key = self._key(sha256)
+        entry = self.cache.entry("metadata", key)
+        with contextlib.suppress(OSError):
+            return entry.read_bytes()
+        with self._key_lock(key):
+            with contextlib.suppress(OSError):
+                return entry.read_bytes()
+            wheel = self._cached_wheel(key)
+            if wheel is not None:
+                data = _wheel_metadata(wheel)
+            else:
+                with self._session(sdist, package) as session:
+                    prepared = self._prepare_metadata(session)
+                    if prepared is None:
+                        prepared = _wheel_metadata(self._build_into_cache(session, key))
+                    data = prepared
+            write_atomic(entry, data)
+            return data
+
+    def build_sdist(self, sdist: Path, sha256: str, package: str) -> Path:
+        """A wheel built from *sdist* (whose sha256 is *sha256*), from the ``built`` bucket when it is
+        there."""
+        key = self._key(sha256)
+        wheel = self._cached_wheel(key)
+        if wheel is not None:
+            return wheel
+        with self._key_lock(key):
+            wheel = self._cached_wheel(key)
+            if wheel is not None:
+                return wheel
+            with self._session(sdist, package) as session:
+                return self._build_into_cache(session, key)
+
+    def build_tree(self, source_dir: Path, package: str, dest_dir: Path) -> Path:
+        """Build the project at *source_dir* into *dest_dir* (no cache: source trees change)."""
+        with self._session(source_dir, package, unpack=False) as session:
+            self._install_build_requirements(session)
+            return Path(self._run(session, "build_wheel", lambda: self._build(session, dest_dir)))
+
+    # -- steps
+
+    def _cached_wheel(self, key: str) -> Path | None:
+        root = self.cache.entry("built", key)
+        with contextlib.suppress(OSError):
+            for path in root.iterdir():
+                if path.name.endswith(".whl"):
+                    return path
+        return None
+
+    @contextlib.contextmanager
+    def _session(self, source: Path, package: str, *, unpack: bool = True) -> Any:
+        import build
+
+        work = Path(tempfile.mkdtemp(prefix="pipcompat-build-"))
+        try:
+            source_dir = unpack_sdist(source, work / "src") if unpack else source
+            output = _Output(self.reporter)
+            env_dir: Path | None = None
+            environ = dict(self.environ)
+            python = self.python
+            if self.options.isolation:
+                env_dir = work / "env"
+                self._create_env(env_dir, package, output)
+                python = str(_env_python(env_dir))
+                environ["PYTHONNOUSERSITE"] = "1"
+                environ.pop("PYTHONPATH", None)
+                environ["PATH"] = os.pathsep.join(
+                    [str(_env_python(env_dir).parent), environ.get("PATH", "")]
+                ).rstrip(os.pathsep)
+                environ["VIRTUAL_ENV"] = str(env_dir)
+            try:
+                builder = build.ProjectBuilder(
+                    source_dir, python_executable=python, runner=_runner(output, environ)
+                )
+            except build.BuildException as error:
+                raise BuildError(package, f"invalid project: {error}", output.lines) from None
+            if self.reporter is not None:
+                self.reporter.detail(
+                    f"building {package} with {builder.build_system_requires or 'no requirements'}"
+                )
+            yield _Session(package, source_dir, builder, output, env_dir)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _create_env(self, env_dir: Path, package: str, output: _Output) -> None:
+        from pipcompat.env.venv import VenvOptions, create_venv
+
+        assert self.base is not None
+        try:
+            create_venv(env_dir, self.base, VenvOptions())
+        except PipcompatError as error:
+            raise BuildError(package, f"cannot create the build environment: {error.message}", []) from None
+
+    def _install_build_requirements(self, session: _Session) -> None:
+        if session.ready or session.env_dir is None or self.installer is None:
+            return
+        session.ready = True
+        requires = sorted(session.builder.build_system_requires)
+        if requires:
+            self._install(session, requires, "installing the build requirements")
+        extra = sorted(
+            self._run(
+                session,
+                "get_requires_for_build_wheel",
+                lambda: session.builder.get_requires_for_build("wheel", self.options.config_settings or None),
+            )
+        )
+        if extra:
+            self._install(
+                session, sorted(set(requires) | set(extra)), "installing the backend's requirements"
+            )
+
+    def _install(self, session: _Session, requirements: list[str], step: str) -> None:
+        assert self.installer is not None and session.env_dir is not None
+        try:
+            self.installer.install(requirements, session.env_dir)
+        except PipcompatError as error:
+            raise BuildError(
+                session.package,
+                f"{step} ({', '.join(requirements)}) failed: {error.message}",
+                session.output.lines,
+                hint=error.hint,
+            ) from None
+
+    def _run(self, session: _Session, hook: str, call: Callable[[], Any]) -> Any:
+        import build
+
+        try:
+            return call()
+        except build.BuildBackendException as error:
+            cause = error.exception
+            if isinstance(cause, subprocess.CalledProcessError):
+                step = f"the backend's {hook} exited with status {cause.returncode}"
+            else:
+                step = f"the backend's {hook} failed: {cause}"
+            raise BuildError(session.package, step, session.output.lines) from None
+        except build.BuildException as error:
+            raise BuildError(session.package, str(error), session.output.lines) from None
+
+    def _prepare_metadata(self, session: _Session) -> bytes | None:
+        self._install_build_requirements(session)
+        out = session.source_dir.parent / "pipcompat-metadata"
+        out.mkdir(exist_ok=True)
+        found = self._run(
+            session,
+            "prepare_metadata_for_build_wheel",
+            lambda: session.builder.prepare("wheel", out, self.options.config_settings or None),
+        )
+        if found is None:
+            return None
+        return (Path(found) / "METADATA").read_bytes()
+
+    def _build(self, session: _Session, dest_dir: Path) -> str:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        built: str = session.builder.build("wheel", dest_dir, self.options.config_settings or None)
+        self.builds += 1
+        return built
+
+    def _build_into_cache(self, session: _Session, key: str) -> Path:
+        self._install_build_requirements(session)
+        root = self.cache.entry("built", key)
+        with atomic_directory(root) as temp:
+            built = Path(self._run(session, "build_wheel", lambda: self._build(session, temp)))
+            name = built.name
+        return root / name
+
+
+def _wheel_metadata(wheel: Path) -> bytes:
+    with zipfile.ZipFile(wheel) as zf:
+        for name in zf.namelist():
+            parts = name.split("/")
+            if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
+                return zf.read(name)
+    raise PipcompatError(f"the wheel built from source, {wheel.name}, has no METADATA")
+
+
+__all__ = [
+    "LEGACY_BACKEND",
+    "LEGACY_REQUIRES",
+    "BuildEnvInstaller",
+    "BuildError",
+    "BuildOptions",
+    "BuildReporter",
+    "SourceBuilder",
+    "config_key",
+    "parse_config_settings",
+    "unpack_sdist",
+]
