@@ -107,8 +107,6 @@ IMPLEMENTED_OPTIONS = (
             "no_require_hashes",
             "root_user_action",
             "json_report_file",
-            "build_isolation",
-            "config_settings",
         }
     )
 )
@@ -651,13 +649,7 @@ def prepare(
                 pinned=pinned,
             )
         )
-    prepared = prepare_wheels(
-        wheel_requests,
-        downloader=client,
-        cache=cache,
-        workers=8,
-        build_sdist=getattr(client, "build_wheel", None),
-    )
+    prepared = prepare_wheels(wheel_requests, downloader=client, cache=cache, workers=8)
     return {str(canonicalize_name(p.request.name)): p for p in prepared}
 
 
@@ -881,17 +873,17 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         destination = find_destination(
             settings, ctx, cache, installing=not (install.dry_run and install.report)
         )
+        if not (report_only or install.report or settings.get("only_dependencies")):
+            start = time.perf_counter()
+            if (count := audit_installed(request, destination, policy, ctx)) is not None:
+                printer.info(f"Audited {_count(count)} in {_elapsed(start)}")
+                return SUCCESS
         client = make_client(settings, ctx, request.options, cache)
-        from pipcompat.commands.source_builds import make_building_source
-
-        source, fetcher = make_building_source(
-            settings, ctx, cache, client, python=str(destination.target.executable)
-        )
-        with client, contextlib.closing(fetcher):
+        with client:
             start = time.perf_counter()
             resolution = resolve_request(
                 request,
-                source,
+                client,
                 destination,
                 policy,
                 index_url=index.index_url,
@@ -910,7 +902,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 planned = _target_keep_existing(planned, destination, ctx)
             printer.info(f"Resolved {_count(planned.count)} in {_elapsed(start)}")
             if install.report:
-                write_report(install.report, planned, source, destination, ctx)
+                write_report(install.report, planned, client, destination, ctx)
             plan = planned.plan
             if report_only:
                 items = sorted((planned.packages[w.key].display_name, w.version) for w in plan.installs)
@@ -925,7 +917,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 printer.info(f"Audited {_count(planned.count)} in {_elapsed(start)}")
                 return SUCCESS
             start = time.perf_counter()
-            prepared = prepare(planned, request, source, cache)
+            prepared = prepare(planned, request, client, cache)
             downloaded = sum(1 for p in prepared.values() if p.downloaded)
             if downloaded:
                 printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")
@@ -949,6 +941,37 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             if lines:
                 printer.err.write("ERROR: " + "\n".join([CONFLICTS_HEAD, *lines]) + "\n")
     return SUCCESS
+
+
+def audit_installed(
+    request: Request, destination: Destination, policy: ResolvePolicy, ctx: Context
+) -> int | None:
+    """How many distributions make up the request when the environment already satisfies it (no index
+    asked, like pip's "Requirement already satisfied"); ``None`` when the resolver must decide."""
+    if policy.upgrade or policy.force_reinstall or policy.ignore_installed:
+        return None
+    if destination.kind != "environment":
+        return None
+    if request.require_hashes or any(r.is_direct or r.hashes for r in request.roots):
+        return None
+    from pipcompat.install.satisfied import satisfied_closure
+
+    markers = dict(destination.target.markers)
+    names = satisfied_closure(
+        [r.requirement for r in request.requirements],
+        [r.requirement for r in request.roots if r.is_constraint],
+        {d.canonical_name: d for d in destination.installed},
+        markers,
+    )
+    if names is None:
+        return None
+    for root in request.requirements:
+        marker = root.requirement.marker
+        if marker is not None and not marker.evaluate({**markers, "extra": ""}):
+            ctx.printer.detail(
+                f"Ignoring {root.requirement.name}: markers '{marker}' don't match your environment"
+            )
+    return len(names)
 
 
 def _has_new_scripts(planned: Planned, prepared: Mapping[str, PreparedWheel]) -> bool:

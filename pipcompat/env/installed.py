@@ -28,6 +28,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+_HEADERS_END = re.compile(r"\r?\n\r?\n")
+
 #: Names pip never reports (``stdlib_pkgs``).
 STDLIB_PACKAGES = frozenset({"python", "wsgiref", "argparse"})
 
@@ -132,7 +134,12 @@ class InstalledDistribution:
                 text = self.info_path.read_text(encoding="utf-8", errors="surrogateescape")
             except OSError:
                 text = None
-        message = email.parser.Parser().parsestr(text or "")
+        # Only the headers are ever read: leave the (often long) description body out of the parse.
+        text = text or ""
+        end = _HEADERS_END.search(text)
+        if end is not None:
+            text = text[: end.start() + 1]
+        message = email.parser.Parser().parsestr(text, headersonly=True)
         if self.info_path.suffix == ".egg-info" and not message.get_all("Requires-Dist"):
             for requirement in _egg_info_requires(self.read_text("requires.txt")):
                 message["Requires-Dist"] = requirement

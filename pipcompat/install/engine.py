@@ -180,6 +180,9 @@ def _link_one(
 
 
 def _record_path(path: Path, lib_dir: Path) -> str:
+    text, base = str(path), str(lib_dir)
+    if text.startswith(base) and text[len(base) : len(base) + 1] == os.sep:
+        return text[len(base) + 1 :].replace(os.sep, "/")
     try:
         relative = os.path.relpath(path, lib_dir)
     except ValueError:  # another drive
