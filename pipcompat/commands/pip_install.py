@@ -107,6 +107,8 @@ IMPLEMENTED_OPTIONS = (
             "no_require_hashes",
             "root_user_action",
             "json_report_file",
+            "build_isolation",
+            "config_settings",
         }
     )
 )
@@ -649,7 +651,13 @@ def prepare(
                 pinned=pinned,
             )
         )
-    prepared = prepare_wheels(wheel_requests, downloader=client, cache=cache, workers=8)
+    prepared = prepare_wheels(
+        wheel_requests,
+        downloader=client,
+        cache=cache,
+        workers=8,
+        build_sdist=getattr(client, "build_wheel", None),
+    )
     return {str(canonicalize_name(p.request.name)): p for p in prepared}
 
 
@@ -879,11 +887,16 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 printer.info(f"Audited {_count(count)} in {_elapsed(start)}")
                 return SUCCESS
         client = make_client(settings, ctx, request.options, cache)
-        with client:
+        from pipcompat.commands.source_builds import make_building_source
+
+        source, fetcher = make_building_source(
+            settings, ctx, cache, client, python=str(destination.target.executable)
+        )
+        with client, contextlib.closing(fetcher):
             start = time.perf_counter()
             resolution = resolve_request(
                 request,
-                client,
+                source,
                 destination,
                 policy,
                 index_url=index.index_url,
@@ -902,7 +915,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 planned = _target_keep_existing(planned, destination, ctx)
             printer.info(f"Resolved {_count(planned.count)} in {_elapsed(start)}")
             if install.report:
-                write_report(install.report, planned, client, destination, ctx)
+                write_report(install.report, planned, source, destination, ctx)
             plan = planned.plan
             if report_only:
                 items = sorted((planned.packages[w.key].display_name, w.version) for w in plan.installs)
@@ -917,7 +930,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 printer.info(f"Audited {_count(planned.count)} in {_elapsed(start)}")
                 return SUCCESS
             start = time.perf_counter()
-            prepared = prepare(planned, request, client, cache)
+            prepared = prepare(planned, request, source, cache)
             downloaded = sum(1 for p in prepared.values() if p.downloaded)
             if downloaded:
                 printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")
