@@ -4,7 +4,16 @@ An entry is ``<archives>/ab/cd/<sha256>/`` holding ``tree/`` (the wheel's files,
 ``manifest.json`` (every file's RECORD hash, size and whether it is executable). Entries appear by atomic
 rename, so concurrent processes never see half an entry. Unpacking is safe: absolute names, ``..``
 components, drive letters and symlink members are refused; every file is checked against the wheel's own
-``RECORD`` (a file whose hash or size disagrees is an error, naming the file).
+``RECORD`` (a file whose hash or size disagrees is an error, naming the file; so is a wheel without a
+``RECORD``, a file that ``RECORD`` does not list, or a ``RECORD`` row for a file the wheel does not have).
+
+Using an entry checks it cheaply first, once per process: every file of the manifest must be there with
+its size and modification time (one ``lstat`` each; no hashing, which would cost as much as unpacking
+again). A damaged entry — a file deleted, truncated or edited in place (hardlinked files are shared with
+every environment, so an edit in one of them lands here) or an unreadable manifest — is discarded and
+unpacked again from the wheel, or, when the wheel is not at hand, reported as an error naming the entry
+(the prepare stage then downloads the wheel again). An edit that keeps both size and modification time is
+not detected.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import io
 import json
 import os
 import stat
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -88,11 +98,15 @@ def _find_dist_info(names: list[str], wheel: Path) -> str:
     return found[0]
 
 
-def _record_of(archive: zipfile.ZipFile, dist_info: str) -> dict[str, tuple[str, str]]:
+def _record_of(archive: zipfile.ZipFile, dist_info: str, wheel: Path) -> dict[str, tuple[str, str]]:
     try:
         text = archive.read(f"{dist_info}/RECORD").decode("utf-8")
     except KeyError:
-        return {}
+        raise InvalidWheelError(
+            f"{wheel.name} has no {dist_info}/RECORD", hint="the wheel is not valid; not installed"
+        ) from None
+    except (UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
+        raise InvalidWheelError(f"{wheel.name}: cannot read {dist_info}/RECORD: {exc}") from None
     rows = {}
     for row in csv.reader(io.StringIO(text)):
         if row:
@@ -100,7 +114,7 @@ def _record_of(archive: zipfile.ZipFile, dist_info: str) -> dict[str, tuple[str,
     return rows
 
 
-def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], str]:
+def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], list[int], str]:
     try:
         archive = zipfile.ZipFile(wheel)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -108,8 +122,10 @@ def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], str]:
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         dist_info = _find_dist_info([i.filename for i in infos], wheel)
-        record = _record_of(archive, dist_info)
+        record = _record_of(archive, dist_info, wheel)
+        signatures = {f"{dist_info}/RECORD", f"{dist_info}/RECORD.jws", f"{dist_info}/RECORD.p7s"}
         entries: list[FileEntry] = []
+        mtimes: list[int] = []
         for info in infos:
             name = _safe_member(info.filename, wheel)
             mode = info.external_attr >> 16
@@ -132,11 +148,12 @@ def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], str]:
                 os.chmod(target, 0o755)
             hashed = "sha256=" + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
             expected = record.get(info.filename) or record.get(name)
-            is_signature = name in (
-                f"{dist_info}/RECORD",
-                f"{dist_info}/RECORD.jws",
-                f"{dist_info}/RECORD.p7s",
-            )
+            is_signature = name in signatures
+            if expected is None and not is_signature:
+                raise InvalidWheelError(
+                    f"{wheel.name}: {name} is not listed in its RECORD",
+                    hint="the wheel is corrupt or was tampered with; not installed",
+                )
             if expected is not None and not is_signature:
                 want_hash, want_size = expected
                 algorithm = want_hash.partition("=")[0]
@@ -150,7 +167,26 @@ def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], str]:
                         f"{wheel.name}: {name} does not match the size RECORD gives for it"
                     )
             entries.append(FileEntry(name, hashed, size, executable))
-    return entries, dist_info
+            mtimes.append(os.lstat(target).st_mtime_ns)
+        present = {e.path for e in entries} | {i.filename for i in infos}
+        for listed in record:
+            clean = listed.replace("\\", "/")
+            if clean.endswith("/") or clean in signatures or clean in present:
+                continue
+            if _safe_member(clean, wheel) not in present:
+                raise InvalidWheelError(
+                    f"{wheel.name}: its RECORD lists {listed}, which the wheel does not have",
+                    hint="the wheel is corrupt or was tampered with; not installed",
+                )
+    return entries, mtimes, dist_info
+
+
+class DamagedEntryError(PipcompatError):
+    """A cache entry whose files no longer match its manifest, and no wheel at hand to unpack again."""
+
+
+_verified: set[Path] = set()
+_verified_lock = threading.Lock()
 
 
 def _load(root: Path) -> UnpackedWheel:
@@ -159,29 +195,80 @@ def _load(root: Path) -> UnpackedWheel:
     return UnpackedWheel(root=root, files=files, dist_info=str(data["dist_info"]))
 
 
+def _damage(root: Path) -> str | None:
+    """What is wrong with the entry at *root* (``None``: whole, as far as sizes and times tell)."""
+    if root in _verified:
+        return None
+    try:
+        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        rows = data["files"]
+        mtimes = data.get("mtimes")
+        if not isinstance(mtimes, list) or len(mtimes) != len(rows):
+            mtimes = [None] * len(rows)
+        tree = root / TREE
+        for row, mtime in zip(rows, mtimes, strict=True):
+            try:
+                info = os.lstat(tree / row[0])
+            except OSError:
+                return f"{row[0]} is missing"
+            if not stat.S_ISREG(info.st_mode) or info.st_size != int(row[2]):
+                return f"{row[0]} has changed size"
+            if mtime is not None and info.st_mtime_ns != mtime:
+                return f"{row[0]} was modified"
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        return f"its manifest is unreadable ({exc.__class__.__name__})"
+    with _verified_lock:
+        _verified.add(root)
+    return None
+
+
+def _whole(root: Path) -> UnpackedWheel | None:
+    if not (root / MANIFEST).is_file() or _damage(root) is not None:
+        return None
+    try:
+        return _load(root)
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def _wheel_name(root: Path) -> str:
+    try:
+        return str(json.loads((root / MANIFEST).read_text(encoding="utf-8"))["wheel"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return root.name
+
+
 def unpack_wheel(wheel: Path, cache: Cache, *, sha256: str | None = None) -> UnpackedWheel:
-    """The cache entry of *wheel* (created on first use); *sha256* of the file when already known."""
+    """The cache entry of *wheel* (created on first use); *sha256* of the file when already known.
+
+    A damaged entry is unpacked again from *wheel*; when *wheel* is not there, :class:`DamagedEntryError`.
+    """
     digest = sha256 or file_sha256(wheel)
     root = cache.entry("archives", digest)
-    if (root / MANIFEST).is_file():
-        try:
-            return _load(root)
-        except (OSError, ValueError, KeyError, IndexError):
-            pass  # a damaged entry: rebuilt below
+    found = _whole(root)
+    if found is not None:
+        return found
     with cache.lock(root):
-        if (root / MANIFEST).is_file():
-            try:
-                return _load(root)
-            except (OSError, ValueError, KeyError, IndexError):
-                _discard(root)
-        elif root.exists():
+        found = _whole(root)
+        if found is not None:
+            return found
+        if root.exists():
+            problem = _damage(root) or "it is incomplete"
+            if not wheel.is_file():
+                name = _wheel_name(root)
+                project = name.split("-", 1)[0]
+                raise DamagedEntryError(
+                    f"the cache entry of {name} is damaged ({problem}): {root}",
+                    hint=f"run `pipcompat cache clean {project}` and try again",
+                )
             _discard(root)
         with atomic_directory(root) as temp:
-            entries, dist_info = _extract(wheel, temp / TREE)
+            entries, mtimes, dist_info = _extract(wheel, temp / TREE)
             manifest = {
                 "wheel": wheel.name,
                 "dist_info": dist_info,
                 "files": [[e.path, e.hash, e.size, e.executable] for e in entries],
+                "mtimes": mtimes,
             }
             (temp / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return _load(root)
