@@ -853,6 +853,28 @@ def make_client(settings: CommandSettings, ctx: Context, request: CompileRequest
     )
 
 
+def _building_source(settings: CommandSettings, ctx: Context, client: Any) -> tuple[Any, Any]:
+    """The client with sdist metadata builds (for the running interpreter, as pip-compile builds)."""
+    import contextlib
+    import sys
+
+    from pipcompat.cache import Cache
+    from pipcompat.commands.source_builds import make_building_source
+
+    cache = client.cache
+    stack = contextlib.ExitStack()
+    if cache is None:
+        import shutil
+        import tempfile
+
+        temp = tempfile.mkdtemp(prefix="pipcompat-cache-")
+        stack.callback(shutil.rmtree, temp, True)
+        cache = Cache(Path(temp))
+    source, fetcher = make_building_source(settings, ctx, cache, client, python=sys.executable)
+    stack.callback(fetcher.close)
+    return source, stack
+
+
 def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileRequest) -> list[CompiledPin]:
     """Resolve the request and turn the result into the pins the output file shows."""
     from pipcompat.resolver import ResolveOptions, RootRequirement, resolve
@@ -889,8 +911,9 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
     client.prefetch(
         dict.fromkeys(r.requirement.name for r in roots if not r.is_constraint and not r.requirement.url)
     )
-    with client:
-        resolution = resolve(roots, client, resolve_options)
+    source, fetcher = _building_source(settings, ctx, client)
+    with client, fetcher:
+        resolution = resolve(roots, source, resolve_options)
         for text in resolution.discarded_preferences:
             ctx.printer.warning(f"Discarding {text} to proceed the resolution")
         allow_unsafe = bool(values.get("allow_unsafe"))

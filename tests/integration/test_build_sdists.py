@@ -248,3 +248,36 @@ def test_config_settings_reach_the_backend(
     ).assert_success()
     settings = (_site_packages(venv) / "configured_settings.json").read_text()
     assert settings == '{"flag": ["a", "b"], "mode": "fast"}'
+
+
+@pytest.mark.slow
+def test_compile_resolves_an_sdist_only_dependency(
+    ctx: TestContext, index_server: IndexServerFactory, build_backend_wheels: Path, tmp_path: Path
+) -> None:
+    server = _serve(
+        index_server,
+        [
+            PackageSpec("app", "1.0", deps=["srconly"]),
+            PackageSpec("srconly", "3.0", deps=["leaf"], wheel=False),
+            PackageSpec("leaf", "1.0"),
+        ],
+        build_backend_wheels,
+        tmp_path,
+    )
+    ctx.write("requirements.in", "app\n")
+    result = ctx.run(
+        "pip",
+        "compile",
+        "--no-header",
+        "--no-annotate",
+        "--index-url",
+        server.url,
+        "requirements.in",
+        "-o",
+        "-",
+    ).assert_success()
+    assert [line for line in result.stdout.splitlines() if "==" in line] == [
+        "app==1.0",
+        "leaf==1.0",
+        "srconly==3.0",
+    ]
