@@ -10,11 +10,13 @@ error or Ctrl-C at any point leaves the environment exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import email.parser
 import io
 import json
 import os
+import re
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,11 +26,11 @@ from typing import Any
 
 from pipcompat.cache import Cache
 from pipcompat.dist.unpack import InvalidWheelError, UnpackedWheel, record_hash, unpack_wheel
-from pipcompat.env.installed import InstalledDistribution
+from pipcompat.env.installed import InstalledDistribution, ScanEnvironment
 from pipcompat.errors import PipcompatError
 from pipcompat.install.link import LinkMode, link_file
 from pipcompat.install.scheme import SCHEME_KEYS, Scheme
-from pipcompat.install.transaction import Transaction
+from pipcompat.install.transaction import JOURNAL_NAME, Transaction, environment_lock, recover_interrupted
 from pipcompat.install.uninstall import remove_in, uninstall_set
 
 INSTALLER_NAME = "pipcompat"
@@ -219,6 +221,35 @@ def compile_files(python: str, files: Sequence[Path], *, environ: Mapping[str, s
         raise PipcompatError(f"byte-compiling failed: {proc.stderr.strip() or proc.stdout.strip()}")
 
 
+def _installed_meanwhile(
+    pendings: Sequence[_Pending], replace: Sequence[InstalledDistribution], prefix: str | None
+) -> list[InstalledDistribution]:
+    """Distributions of the names being installed that are there now but were not planned for removal:
+    another install into the same environment finished while this one was preparing."""
+    planned = {os.path.normcase(str(d.info_path)) for d in replace}
+    found: list[InstalledDistribution] = []
+    for pending in pendings:
+        wanted = _canonical(pending.name)
+        try:
+            infos = [p for p in pending.lib_dir.iterdir() if p.name.endswith(".dist-info")]
+        except OSError:
+            continue
+        for info in infos:
+            name = info.name[: -len(".dist-info")].rpartition("-")[0]
+            if _canonical(name) != wanted or os.path.normcase(str(info)) in planned:
+                continue
+            if not (info / "RECORD").is_file():
+                continue
+            environment = ScanEnvironment([str(pending.lib_dir)], prefix or "", in_virtualenv=True)
+            found.append(InstalledDistribution(info, environment))
+            planned.add(os.path.normcase(str(info)))
+    return found
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def install_wheels(
     wheels: Sequence[WheelToInstall],
     scheme: Scheme,
@@ -246,7 +277,13 @@ def install_wheels(
     for wheel, entry in zip(wheels, unpacked, strict=True):
         purelib, name, version = _wheel_info(entry)
         pendings.append(_Pending(wheel, entry, name, version, scheme.purelib if purelib else scheme.platlib))
-    with Transaction() as transaction:
+    journal_dir = scheme.purelib
+    journal_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as held:
+        held.enter_context(environment_lock(journal_dir))
+        recover_interrupted(journal_dir, locked=True)
+        replace = [*replace, *_installed_meanwhile(pendings, replace, prefix)]
+        transaction = held.enter_context(Transaction(journal_dir / JOURNAL_NAME))
         stops = [scheme.purelib, scheme.platlib, scheme.scripts, scheme.data, scheme.headers]
         for dist in replace:
             removal = uninstall_set(

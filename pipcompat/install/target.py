@@ -200,7 +200,16 @@ def scan_environment(target: TargetPython) -> ScanEnvironment:
 def installed_distributions(
     target: TargetPython, paths: Sequence[str] | None = None
 ) -> list[InstalledDistribution]:
-    """Every distribution *target* sees (along ``--path`` entries when given), as pip finds them."""
+    """Every distribution *target* sees (along ``--path`` entries when given), as pip finds them.
+
+    An install killed in one of these directories is finished first (rolled back, or its leftovers
+    removed when it had committed): see :func:`~pipcompat.install.transaction.recover_interrupted`.
+    """
+    from pipcompat.install.transaction import recover_interrupted
+
+    for directory in target.sys_path if paths is None else paths:
+        if directory:
+            recover_interrupted(Path(directory))
     return scan_installed(target.sys_path if paths is None else paths, scan_environment(target))
 
 

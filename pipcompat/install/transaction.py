@@ -6,25 +6,39 @@ the stash; :meth:`Transaction.rollback` removes what was created, brings the sta
 removes directories it created. Used as a context manager, any exception — ``KeyboardInterrupt``
 included — rolls back before it propagates. Replacing X 1.0 by 2.0 is: stash 1.0's files, link 2.0's,
 commit; a failure in between leaves 1.0 exactly as it was.
+
+A process that is killed (``SIGKILL``, power loss of the process) cannot roll back, so a transaction given a
+*journal* path writes down each step before taking it: ``D`` a directory it is about to create, ``C`` a
+file it is about to create, ``S`` a move into the stash, ``T`` a stash directory, and ``K`` once it commits.
+The journal is removed when the transaction ends. :func:`recover_interrupted` replays journals left in a
+directory by processes that died: an uncommitted one is rolled back (the old files come back from the
+stash), a committed one has its stash removed. The install engine keeps its journal in ``purelib`` as
+:data:`JOURNAL_NAME` (one install at a time: :func:`environment_lock`), and the environment scan calls
+:func:`recover_interrupted` first, so the next command sees the environment as it was before the killed one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
-import tempfile
+import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
 from pipcompat.errors import PipcompatError
 
 STASH_PREFIX = ".pipcompat-stash-"
+JOURNAL_NAME = ".pipcompat-journal"
 
 
 class Transaction:
-    def __init__(self) -> None:
+    def __init__(self, journal: Path | None = None) -> None:
+        self._journal_path = journal
+        self._journal: int | None = None
         self._lock = threading.Lock()
         self._stash_dirs: dict[int, Path] = {}
         self._moves: list[tuple[Path, Path]] = []
@@ -34,13 +48,43 @@ class Transaction:
         self.done = False
 
     # -- recording -----------------------------------------------------------------------------------
+    def _log(self, kind: str, *paths: Path) -> None:
+        """Write one journal line (before the step it describes), when there is a journal."""
+        if self._journal_path is None:
+            return
+        with self._lock:
+            self._log_locked(kind, *paths)
+
+    def _log_locked(self, kind: str, *paths: Path) -> None:
+        if self._journal_path is None:
+            return
+        line = ("\t".join([kind, *(os.fspath(p) for p in paths)]) + "\n").encode("utf-8", "surrogateescape")
+        if self._journal is None:
+            self._journal = os.open(self._journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.write(self._journal, line)
+
+    def _close_journal(self) -> None:
+        if self._journal is not None:
+            os.close(self._journal)
+            self._journal = None
+        if self._journal_path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._journal_path)
+
     def _stash_dir_for(self, path: Path) -> Path:
         parent = path.parent
         device = os.lstat(path).st_dev
         with self._lock:
             found = self._stash_dirs.get(device)
             if found is None:
-                found = Path(tempfile.mkdtemp(prefix=STASH_PREFIX, dir=parent))
+                while True:  # named and journalled before it exists, so a kill cannot orphan it
+                    found = parent / f"{STASH_PREFIX}{secrets.token_hex(6)}"
+                    self._log_locked("T", found)
+                    try:
+                        os.mkdir(found, 0o700)
+                        break
+                    except FileExistsError:
+                        continue
                 self._stash_dirs[device] = found
             self._counter += 1
             return found / str(self._counter)
@@ -48,6 +92,7 @@ class Transaction:
     def stash(self, path: Path) -> None:
         """Move *path* (a file, symlink or whole directory) aside; empty parents it leaves are removed."""
         stashed = self._stash_dir_for(path)
+        self._log("S", path, stashed)
         try:
             os.rename(path, stashed)
         except OSError:
@@ -76,6 +121,7 @@ class Transaction:
                 break
             current = current.parent
         for item in reversed(missing):
+            self._log("D", item)
             try:
                 item.mkdir()
             except FileExistsError:
@@ -90,6 +136,7 @@ class Transaction:
             if path.is_dir() and not path.is_symlink():
                 raise PipcompatError(f"cannot install file {path}: a directory is in the way")
             self.stash(path)
+        self._log("C", path)
 
     def created(self, path: Path) -> None:
         with self._lock:
@@ -97,12 +144,14 @@ class Transaction:
 
     # -- ending --------------------------------------------------------------------------------------
     def commit(self) -> None:
+        self._log("K")
         for directory in self._stash_dirs.values():
             shutil.rmtree(directory, ignore_errors=True)
         self._stash_dirs.clear()
         self._moves.clear()
         self._created.clear()
         self._created_dirs.clear()
+        self._close_journal()
         self.done = True
 
     def rollback(self) -> None:
@@ -137,6 +186,8 @@ class Transaction:
                 shutil.rmtree(directory, ignore_errors=True)
             self._stash_dirs.clear()
         self.done = True
+        if not failed:
+            self._close_journal()
         if failed:
             original, stashed = failed[0]
             raise PipcompatError(
@@ -156,3 +207,79 @@ class Transaction:
             self.commit()
         else:
             self.rollback()
+
+
+def _replay(journal: Path) -> None:
+    rows: list[tuple[str, list[Path]]] = []
+    for raw in journal.read_bytes().decode("utf-8", "surrogateescape").split("\n"):
+        if raw:
+            fields = raw.split("\t")
+            rows.append((fields[0], [Path(p) for p in fields[1:]]))
+    committed = any(kind == "K" for kind, _ in rows)
+    if not committed:
+        for kind, paths in reversed(rows):
+            if kind == "C" and paths:
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    if paths[0].is_dir() and not paths[0].is_symlink():
+                        shutil.rmtree(paths[0])
+                    else:
+                        paths[0].unlink()
+            elif kind == "S" and len(paths) == 2:
+                original, stashed = paths
+                if not (stashed.exists() or stashed.is_symlink()):
+                    continue
+                if original.is_symlink() or original.is_file():
+                    original.unlink()
+                elif original.is_dir():
+                    shutil.rmtree(original)
+                original.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(stashed, original)
+            elif kind == "D" and paths:
+                with contextlib.suppress(OSError):
+                    paths[0].rmdir()
+    for kind, paths in rows:
+        if kind == "T" and paths:
+            shutil.rmtree(paths[0], ignore_errors=True)
+    journal.unlink()
+
+
+def recover_interrupted(directory: Path, *, locked: bool = False) -> int:
+    """Finish the transactions of killed processes journalled in *directory*; how many were found.
+
+    Only journals no live process holds are replayed (the writer holds an exclusive lock on the journal's
+    directory, :func:`environment_lock`); *locked* says the caller holds that lock already.
+    Errors (a read-only environment) are left for later.
+    """
+    journal = directory / JOURNAL_NAME
+    if not os.path.lexists(journal):
+        return 0
+    journals = [journal]
+    if locked:
+        for journal in journals:
+            with contextlib.suppress(OSError):
+                _replay(journal)
+        return len(journals)
+    try:
+        with environment_lock(directory, blocking=False):
+            return recover_interrupted(directory, locked=True)
+    except OSError:
+        return 0
+
+
+@contextlib.contextmanager
+def environment_lock(directory: Path, *, blocking: bool = True) -> Iterator[None]:
+    """Hold the environment's install lock (a lock on *directory* itself, no file): one install at a time.
+
+    With *blocking* false, :class:`BlockingIOError` when another process holds it.
+    """
+    if sys.platform == "win32":  # pragma: no cover - no flock there
+        yield
+        return
+    import fcntl
+
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        yield
+    finally:
+        os.close(fd)

@@ -80,7 +80,7 @@ def assert_consistent(ctx: TestContext, venv: Path) -> None:
         for line in record.read_text(encoding="utf-8").splitlines():
             path = line.rsplit(",", 2)[0]
             assert (site / path).exists(), f"{info.name}: {path} is in RECORD but missing"
-    leftovers = [p.name for p in site.rglob(".pipcompat-*")]
+    leftovers = [p.name for p in site.rglob(".pipcompat*")]
     assert leftovers == []
     ctx.run_pip("--python", venv_python(venv), "check").assert_success()
 
@@ -116,7 +116,6 @@ def kill_when(proc: subprocess.Popen[str], ready: object, timeout: float = 120) 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="recovery of a killed install: next commit")
 def test_an_install_killed_while_linking_leaves_a_venv_the_next_run_restores(
     ctx: TestContext, server: IndexServer
 ) -> None:
@@ -143,7 +142,6 @@ def test_an_install_killed_while_linking_leaves_a_venv_the_next_run_restores(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="recovery of a killed install: next commit")
 def test_a_killed_install_is_rolled_back_by_the_next_command(ctx: TestContext, server: IndexServer) -> None:
     venv = ctx.make_venv()
     ctx.run(*install_args(venv, server, "big==1.0")).assert_success()
@@ -414,10 +412,7 @@ def test_a_cache_on_another_filesystem_installs_by_copying(ctx: TestContext, ser
     "requests",
     [
         (("big==1.0", "app"), ("big==1.0", "app")),
-        pytest.param(
-            (("big==1.0",), ("big==2.0", "util==1.0")),
-            marks=pytest.mark.xfail(strict=False, reason="an environment lock: next commit"),
-        ),
+        (("big==1.0",), ("big==2.0", "util==1.0")),
     ],
     ids=["same", "different"],
 )
