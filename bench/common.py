@@ -7,7 +7,9 @@ machine's pip configuration switched off, so it comes from PyPI as it would for 
 
 from __future__ import annotations
 
+import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,33 +79,43 @@ def ensure_tools(python: str | None = None) -> Path:
     return bin_dir
 
 
-def run_timed(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, log: Path | None = None) -> float:
-    """Run *argv* to completion and return the wall-clock seconds; a failure raises with its stderr."""
+def run_timed(
+    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, log: Path | None = None
+) -> tuple[float, float]:
+    """Run *argv* to completion: ``(wall-clock seconds, CPU seconds user+system)``; a failure raises."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(list(argv), env=dict(env), cwd=cwd, capture_output=True, check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if log is not None:
         log.write_bytes(done.stdout + b"\n--- stderr ---\n" + done.stderr)
     if done.returncode:
         tail = done.stderr.decode("utf-8", "replace")[-3000:]
         raise RuntimeError(f"{' '.join(argv)} failed with exit status {done.returncode}:\n{tail}")
-    return elapsed
+    return elapsed, cpu
 
 
 @dataclass
 class Sample:
-    """The wall-clock times of one tool in one case."""
+    """The wall-clock and CPU times of one tool in one case."""
 
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
-        return statistics.median(self.times) if self.times else float("nan")
+        return statistics.median(self.times) if self.times else math.nan
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu) if self.cpu else math.nan
 
     def spread(self) -> str:
         if not self.times:
             return ""
-        return f"{min(self.times):.2f}–{max(self.times):.2f}"
+        return f"{min(self.times):.2f}-{max(self.times):.2f}"
 
 
 def seconds(value: float) -> str:
@@ -111,9 +123,16 @@ def seconds(value: float) -> str:
 
 
 def ratio(numerator: float, denominator: float) -> str:
-    if denominator != denominator or numerator != numerator or not denominator:
+    if math.isnan(denominator) or math.isnan(numerator) or not denominator:
         return "n/a"
-    return f"{numerator / denominator:.2f}×"
+    return f"{numerator / denominator:.2f}x"
+
+
+def load_average() -> str:
+    try:
+        return " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:

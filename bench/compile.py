@@ -21,8 +21,11 @@ This is a script, not a test: run it by hand.
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -32,12 +35,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     REPO,
     Sample,
     base_python,
     ensure_tools,
     isolated_environ,
+    load_average,
     markdown_table,
     ratio,
     run_timed,
@@ -140,7 +144,7 @@ class CaseResult:
     samples: dict[str, Sample]
 
 
-def run_case(
+def run_case(  # noqa: PLR0917
     input_path: Path,
     mode: str,
     tools: dict[str, Tool],
@@ -171,10 +175,11 @@ def run_case(
             output = work / "requirements.txt"
             output.unlink(missing_ok=True)
             log = work / f"run-{index}.log"
-            elapsed = run_timed(
+            elapsed, cpu = run_timed(
                 tool.argv("requirements.in", output.name), env=tool.env(cache), cwd=work, log=log
             )
             samples[key].times.append(elapsed)
+            samples[key].cpu.append(cpu)
             outputs[(input_path.stem, key)] = output.read_text()
             if mode == "cold":
                 shutil.rmtree(cache, ignore_errors=True)
@@ -209,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     modes = args.modes.split(",")
     outputs: dict[tuple[str, str], str] = {}
     results: list[CaseResult] = []
+    load_start = load_average()
     scratch = Path(tempfile.mkdtemp(prefix="bench-compile-"))
     try:
         for input_path in inputs:
@@ -221,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
-    report = [render(results, tools, outputs, args)]
+    report = [render(results, tools, outputs, args, (load_start, load_average()))]
     text = "\n".join(report)
     print(text)
     if args.markdown:
@@ -234,75 +240,76 @@ def render(
     tools: dict[str, Tool],
     outputs: dict[tuple[str, str], str],
     args: argparse.Namespace,
+    loads: tuple[str, str],
 ) -> str:
-    import platform
-    import subprocess
-
     def version(argv: list[str]) -> str:
         done = subprocess.run(argv, capture_output=True, text=True, check=False, env=isolated_environ())
-        return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr) else "?"
+        text = (done.stdout or done.stderr).strip()
+        return text.splitlines()[0] if text else "?"
 
-    bin_dir = Path(tools["pip-compile"].argv("x", "y")[0]).parent if "pip-compile" in tools else None
-    lines: list[str] = []
-    lines.append(
-        f"Machine: {platform.node() and 'this machine'} — {platform.machine()}, {_cpus()} CPUs, "
-        f"{platform.system()} {platform.release()}; Python {platform.python_version()} target "
-        f"({args.python}); {datetime.now(timezone.utc):%Y-%m-%d}; {args.runs} runs per cell, medians "
-        "(min–max in brackets)."
-    )
-    if bin_dir is not None:
-        lines.append(
-            f"Tools: {version([str(bin_dir / 'pip-compile'), '--version'])}, "
-            f"{version([str(bin_dir / 'uv'), '--version'])}."
-        )
-    lines.append("")
-    header = ["input", "cache", "resolved", *[tools[k].name for k in tools]]
+    bin_dir = ensure_tools(args.python)
+    lines = [
+        f"- Machine: {platform.machine()}, {os.cpu_count() or 1} CPUs, {platform.system()} "
+        f"{platform.release()}; load average (1/5/15 min) {loads[0]} at the start, {loads[1]} at the end.",
+        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d}; {args.runs} runs per cell; medians of wall-clock "
+        "time, min-max in brackets; runs interleaved across tools.",
+        f"- Target: CPython {platform.python_version()} ({args.python}); index https://pypi.org/simple.",
+        f"- Tools: {version([str(bin_dir / 'pip-compile'), '--version'])}; "
+        f"{version([str(bin_dir / 'uv'), '--version'])}; pipcompat from this tree.",
+        "",
+    ]
+    names = [tools[k].name for k in tools]
+    header = ["input", "cache", "pins", *names]
+    ratios = []
     if "pipcompat" in tools and "pip-compile" in tools:
-        header.append("pipcompat / pip-compile")
+        ratios.append(("pipcompat / pip-compile", "pip-compile"))
     if "pipcompat" in tools and "uv" in tools:
-        header.append("pipcompat / uv")
+        ratios.append(("pipcompat / uv", "uv"))
+    header += [label for label, _ in ratios]
     rows: list[list[str]] = []
+    cpu_rows: list[list[str]] = []
     for result in results:
         reference = (
             outputs.get((result.input, "pip-compile")) or outputs.get((result.input, "pipcompat")) or ""
         )
-        row = [result.input, result.mode, str(len(pins_of(reference)))]
+        first = [result.input, result.mode, str(len(pins_of(reference)))]
+        row = list(first)
+        cpu_row = list(first)
         for key in tools:
             sample = result.samples[key]
             row.append(f"{seconds(sample.median)} ({sample.spread()})")
-        median = {key: result.samples[key].median for key in tools}
-        if "pipcompat" in tools and "pip-compile" in tools:
-            row.append(ratio(median["pipcompat"], median["pip-compile"]))
-        if "pipcompat" in tools and "uv" in tools:
-            row.append(ratio(median["pipcompat"], median["uv"]))
+            cpu_row.append(seconds(sample.cpu_median))
+        for _, other in ratios:
+            row.append(ratio(result.samples["pipcompat"].median, result.samples[other].median))
+            cpu_row.append(ratio(result.samples["pipcompat"].cpu_median, result.samples[other].cpu_median))
         rows.append(row)
-    lines.append(markdown_table(header, rows, "llr" + "r" * (len(header) - 3)))
+        cpu_rows.append(cpu_row)
+    align = "llr" + "r" * (len(header) - 3)
+    lines.append("Wall-clock time:")
     lines.append("")
-    # Equivalence of the outputs.
+    lines.append(markdown_table(header, rows, align))
+    lines.append("")
+    lines.append("CPU time (user + system, all threads and child processes):")
+    lines.append("")
+    lines.append(markdown_table(header, cpu_rows, align))
+    lines.append("")
+    lines.append("Outputs:")
+    lines.append("")
     for stem in dict.fromkeys(r.input for r in results):
-        reference_key = "pip-compile" if (stem, "pip-compile") in outputs else None
-        if reference_key is None:
+        if (stem, "pip-compile") not in outputs:
             continue
-        reference_text = outputs[(stem, reference_key)]
+        reference_text = outputs[(stem, "pip-compile")]
         reference = pins_of(reference_text)
-        for key in tools:
-            if key == reference_key:
-                continue
+        for key, tool in tools.items():
             text = outputs.get((stem, key))
-            if text is None:
+            if key == "pip-compile" or text is None:
                 continue
             notes = compare_pins(reference, pins_of(text))
             same = "identical pins" if not notes else f"{len(notes)} different pins: " + "; ".join(notes)
             if key == "pipcompat" and not notes:
                 same += ", byte-identical file" if text == reference_text else ", file differs"
-            lines.append(f"- {stem}: {tools[key].name} vs pip-compile: {same}")
+            lines.append(f"- {stem}: {tool.name} vs pip-compile: {same}")
     return "\n".join(lines)
-
-
-def _cpus() -> int:
-    import os
-
-    return os.cpu_count() or 1
 
 
 if __name__ == "__main__":
