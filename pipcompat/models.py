@@ -28,6 +28,39 @@ class ConfigValue:
     """Where it came from, for people: ``/etc/pip.conf [global]`` or ``PIP_INDEX_URL``."""
 
 
+def apply_name_set(value: str, target: set[str], other: set[str] | None = None) -> list[str]:
+    """pip's ``:all:`` / ``:none:`` / ``a,b`` grammar (``--no-binary`` and its kin) applied to *target*.
+
+    Names go into *target* (canonical) and out of *other*; ``:all:`` empties both and stands alone in
+    *target*, and names after it only count when a ``:none:`` follows; ``:none:`` empties *target*.
+    Returns the entries applied, in order (``:all:``, ``:none:`` or a canonical name).
+    """
+    from packaging.utils import canonicalize_name
+
+    applied: list[str] = []
+    entries = value.split(",")
+    while ":all:" in entries:
+        if other is not None:
+            other.clear()
+        target.clear()
+        target.add(":all:")
+        applied.append(":all:")
+        entries = entries[entries.index(":all:") + 1 :]
+        if ":none:" not in entries:
+            return applied
+    for entry in entries:
+        if entry == ":none:":
+            target.clear()
+            applied.append(":none:")
+            continue
+        name = str(canonicalize_name(entry))
+        if other is not None:
+            other.discard(name)
+        target.add(name)
+        applied.append(name)
+    return applied
+
+
 def allowed_formats(name: str, *, only_binary: Set[str], no_binary: Set[str]) -> frozenset[str]:
     """pip's format control: which of ``binary`` and ``source`` may be used for canonical *name*.
 

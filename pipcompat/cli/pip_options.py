@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from pipcompat.cli.parser import Option, OptionParser, strtobool
-from pipcompat.models import ConfigValue, allowed_formats, allows_prereleases
+from pipcompat.models import ConfigValue, allowed_formats, allows_prereleases, apply_name_set
 
 #: The pip release whose command line this module describes.
 PIP_VERSION = "26.3"
@@ -41,42 +41,6 @@ ALWAYS_ENABLED_FEATURES = ("truststore", "no-binary-enable-wheel-cache", "build-
 
 
 # -- values that callbacks build -------------------------------------------------------------------------
-def _canonical(name: str) -> str:
-    from packaging.utils import canonicalize_name
-
-    return str(canonicalize_name(name))
-
-
-def _apply_name_set(value: str, target: set[str], other: set[str] | None) -> list[str]:
-    """pip's ``:all:`` / ``:none:`` / ``a,b`` grammar, applied to *target* (and removed from *other*).
-
-    Returns the entries applied, in order (``:all:``, ``:none:`` or a canonical name).
-    """
-    applied: list[str] = []
-    entries = value.split(",")
-    while ":all:" in entries:
-        # ``:all:`` wipes both sides; anything after it only matters if a ``:none:`` follows.
-        if other is not None:
-            other.clear()
-        target.clear()
-        target.add(":all:")
-        applied.append(":all:")
-        entries = entries[entries.index(":all:") + 1 :]
-        if ":none:" not in entries:
-            return applied
-    for entry in entries:
-        if entry == ":none:":
-            target.clear()
-            applied.append(":none:")
-            continue
-        name = _canonical(entry)
-        if other is not None:
-            other.discard(name)
-        target.add(name)
-        applied.append(name)
-    return applied
-
-
 @dataclass
 class FormatControl:
     """What ``--no-binary`` / ``--only-binary`` built: canonical names, ``:all:`` meaning every package."""
@@ -152,14 +116,14 @@ def _on_no_binary(option: optparse.Option, opt: str, value: str, parser: OptionP
     control: FormatControl = getattr(_values(parser), str(option.dest))
     if value.startswith("-"):
         parser.error("--no-binary / --only-binary option requires 1 argument.")
-    _apply_name_set(value, control.no_binary, control.only_binary)
+    apply_name_set(value, control.no_binary, control.only_binary)
 
 
 def _on_only_binary(option: optparse.Option, opt: str, value: str, parser: OptionParser) -> None:
     control: FormatControl = getattr(_values(parser), str(option.dest))
     if value.startswith("-"):
         parser.error("--no-binary / --only-binary option requires 1 argument.")
-    _apply_name_set(value, control.only_binary, control.no_binary)
+    apply_name_set(value, control.only_binary, control.no_binary)
 
 
 def _on_release_control(kind: str) -> Callable[[optparse.Option, str, str, OptionParser], None]:
@@ -168,9 +132,9 @@ def _on_release_control(kind: str) -> Callable[[optparse.Option, str, str, Optio
         if value.startswith("-"):
             parser.error("--all-releases / --only-final option requires 1 argument.")
         if kind == "all_releases":
-            applied = _apply_name_set(value, control.all_releases, control.only_final)
+            applied = apply_name_set(value, control.all_releases, control.only_final)
         else:
-            applied = _apply_name_set(value, control.only_final, control.all_releases)
+            applied = apply_name_set(value, control.only_final, control.all_releases)
         control.order.extend((kind, entry) for entry in applied)
 
     return callback
@@ -179,7 +143,7 @@ def _on_release_control(kind: str) -> Callable[[optparse.Option, str, str, Optio
 def _on_refresh_package(option: optparse.Option, opt: str, value: str, parser: OptionParser) -> None:
     if value.startswith("-"):
         parser.error("--refresh-package option requires 1 argument.")
-    _apply_name_set(value, getattr(_values(parser), str(option.dest)), None)
+    apply_name_set(value, getattr(_values(parser), str(option.dest)), None)
 
 
 def python_version_info(value: str) -> tuple[int, ...] | None:

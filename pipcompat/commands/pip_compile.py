@@ -45,6 +45,7 @@ from pipcompat.lock.piptools_output import (
     compile_command,
     render_output,
 )
+from pipcompat.models import apply_name_set
 from pipcompat.requirements import FileOptions, ParsedRequirement, RequirementForm, parse_requirements_files
 
 if TYPE_CHECKING:
@@ -155,25 +156,6 @@ class IndexOptions:
         )
 
 
-def _exclusive_choice(value: str, target: set[str], other: set[str]) -> None:
-    """pip's ``--no-binary``/``--only-binary`` rule: names move between the sets, ``:all:``/``:none:``."""
-    names = value.split(",")
-    while ":all:" in names:
-        other.clear()
-        target.clear()
-        target.add(":all:")
-        names = names[names.index(":all:") + 1 :]
-        if ":none:" not in names:
-            return
-    for name in names:
-        if name == ":none:":
-            target.clear()
-        elif name:
-            canonical = canonicalize_name(name)
-            other.discard(canonical)
-            target.add(canonical)
-
-
 _TRUE_WORDS = frozenset({"y", "yes", "t", "true", "on", "1"})
 _FALSE_WORDS = frozenset({"n", "no", "f", "false", "off", "0"})
 
@@ -208,9 +190,9 @@ def apply_pip_config(options: IndexOptions, values: Iterable[Any]) -> None:
         elif key == "prefer-binary":
             options.prefer_binary = bool(_config_bool(value))
         elif key == "no-binary":
-            _exclusive_choice(value, options.no_binary, options.only_binary)
+            apply_name_set(value, options.no_binary, options.only_binary)
         elif key == "only-binary":
-            _exclusive_choice(value, options.only_binary, options.no_binary)
+            apply_name_set(value, options.only_binary, options.no_binary)
         elif key == "cert":
             options.cert = value
         elif key == "client-cert":
@@ -325,9 +307,9 @@ def apply_option(options: IndexOptions, key: str, value: str | None, origin: str
     elif key == "prefer_binary":
         options.prefer_binary = True
     elif key == "no_binary" and value is not None:
-        _exclusive_choice(value, options.no_binary, options.only_binary)
+        apply_name_set(value, options.no_binary, options.only_binary)
     elif key == "only_binary" and value is not None:
-        _exclusive_choice(value, options.only_binary, options.no_binary)
+        apply_name_set(value, options.only_binary, options.no_binary)
     elif key in ("cert", "client_cert", "proxy", "uploaded_prior_to", "keyring_provider"):
         setattr(options, key, value)
     elif key == "timeout" and value is not None:

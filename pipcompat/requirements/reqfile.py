@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from packaging.utils import canonicalize_name
 
 from pipcompat.errors import RequirementsFileError
-from pipcompat.models import SourceLocation, allowed_formats, allows_prereleases
+from pipcompat.models import SourceLocation, allowed_formats, allows_prereleases, apply_name_set
 from pipcompat.requirements._forms import (
     VCS_SCHEMES,
     InvalidRequirementText,
@@ -387,29 +387,6 @@ class _LineOptions:
 # Merging file-level options
 
 
-def _apply_exclusive_choice(value: str, target: set[str], other: set[str]) -> None:
-    """Apply one ``--no-binary``-style value: names go in ``target`` and out of ``other``.
-
-    ``:all:`` empties both sets and puts ``:all:`` in ``target``; names after it only count when a
-    ``:none:`` follows; ``:none:`` empties ``target``.
-    """
-    names = value.split(",")
-    while ":all:" in names:
-        other.clear()
-        target.clear()
-        target.add(":all:")
-        names = names[names.index(":all:") + 1 :]
-        if ":none:" not in names:
-            return
-    for name in names:
-        if name == ":none:":
-            target.clear()
-        else:
-            canonical = canonicalize_name(name)
-            other.discard(canonical)
-            target.add(canonical)
-
-
 def _host_origin(host: str) -> tuple[str | None, int | None]:
     """(host, port) of a ``--trusted-host`` value, as pip compares them."""
     netloc = host
@@ -466,13 +443,13 @@ class _OptionsState:
         """Effects pip applies while reading the options of *any* line, requirement lines included."""
         for key, value in opts.choices:
             if key == "no_binary":
-                _apply_exclusive_choice(value, self.no_binary, self.only_binary)
+                apply_name_set(value, self.no_binary, self.only_binary)
             elif key == "only_binary":
-                _apply_exclusive_choice(value, self.only_binary, self.no_binary)
+                apply_name_set(value, self.only_binary, self.no_binary)
             elif key == "all_releases":
-                _apply_exclusive_choice(value, self.all_releases, self.only_final)
+                apply_name_set(value, self.all_releases, self.only_final)
             else:
-                _apply_exclusive_choice(value, self.only_final, self.all_releases)
+                apply_name_set(value, self.only_final, self.all_releases)
         for feature in opts.features:
             if feature not in self.features:
                 self.features.append(feature)
