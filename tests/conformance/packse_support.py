@@ -69,6 +69,30 @@ def cache_root() -> Path:
     return Path(configured) if configured else Path(tempfile.gettempdir()) / "pipcompat-packse"
 
 
+def build_backend_wheels(root: Path | None = None) -> Path:
+    """A find-links folder with a setuptools wheel (>= 70.1, so no ``wheel`` is needed) and a wheel of
+    ``wheel``, downloaded once by the real pip and kept next to the scenarios: what packse's vendored
+    ``links.html`` gives a tool so it can build the sdist-only scenarios."""
+    folder = (root or cache_root()) / "backend-wheels"
+    if any(folder.glob("setuptools-*.whl")):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix="backend-wheels-", dir=folder.parent))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--only-binary", ":all:", "--no-deps",
+         "--disable-pip-version-check", "-d", str(partial), "setuptools>=70.1", "wheel"],
+        capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    if proc.returncode != 0 or not any(partial.glob("setuptools-*.whl")):
+        shutil.rmtree(partial, ignore_errors=True)
+        raise OSError(f"cannot download a setuptools wheel: {proc.stderr.strip()[-2000:]}")
+    try:
+        partial.rename(folder)
+    except OSError:  # another process got there first
+        shutil.rmtree(partial, ignore_errors=True)
+    return folder
+
+
 def _sdist_url() -> str:
     """The sdist's URL from PyPI's simple page (HTML; the pass-through here serves nothing else)."""
     request = urllib.request.Request(PYPI_SIMPLE, headers={"Accept": "text/html"})
@@ -434,9 +458,18 @@ class PipcompatRunner(Runner):
     lock scenario fails as not run.
     """
 
-    def __init__(self, index_url: str, work: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, index_url: str, work: Path, find_links: Sequence[str] = (), env: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(index_url, work, dict(env or {}))
         self.modes = pipcompat_modes()
+        self.find_links = list(find_links)
+
+    def _index_options(self) -> list[str]:
+        options = ["--index-url", self.index_url]
+        for link in self.find_links:  # the build backend for sdists, as for uv and pip
+            options += ["--find-links", link]
+        return options
 
     def _pipcompat(self, *args: str | os.PathLike[str]) -> list[str | os.PathLike[str]]:
         return [sys.executable, "-m", "pipcompat", *args]
@@ -454,7 +487,7 @@ class PipcompatRunner(Runner):
         self._requirements_in(scenario, cwd)
         argv = self._pipcompat(
             "pip", "compile", "requirements.in", "-o", "-", "--no-header", "--no-annotate",
-            "--index-url", self.index_url, f"--python-version={python_version}", *extra,
+            *self._index_options(), f"--python-version={python_version}", *extra,
         )  # fmt: skip
         proc = self._exec(argv, cwd)
         return Outcome(proc.returncode == 0, _pins(proc.stdout), _describe(proc))
@@ -470,7 +503,7 @@ class PipcompatRunner(Runner):
             return Outcome(False, ran=False, detail=_describe(made))
         self._requirements_in(scenario, cwd)
         argv = self._pipcompat(
-            "pip", "--python", venv / "bin" / "python", "install", "--index-url", self.index_url,
+            "pip", "--python", venv / "bin" / "python", "install", *self._index_options(),
             "-r", "requirements.in",
         )  # fmt: skip
         proc = self._exec(argv, cwd)

@@ -1,9 +1,11 @@
 """packse 0.3.59 resolver scenarios against pipcompat, one test per scenario (see ``docs/packse.md``).
 
 The scenarios are read from packse's sdist (downloaded from PyPI once, cached in the temp dir); their
-packages are built once per session with the harness and served by one local index. Each scenario runs
-the way uv's generated scenario tests run uv (``packse_support.PipcompatRunner``). Scenarios pipcompat fails
-on purpose, or for a feature not built yet, are listed below with the reason and marked
+packages are built once per session with the harness and served by one local index, and a setuptools
+wheel (also downloaded once) is given as ``--find-links`` so sdist-only scenarios can be built, as uv and
+pip get it in ``bench/packse_compare.py``. Each scenario runs the way uv's generated scenario tests run uv
+(``packse_support.PipcompatRunner``). Scenarios pipcompat fails on purpose, or for a feature not built yet,
+are listed below with the reason and marked
 ``xfail(strict=True)``, so a change in behaviour is noticed either way.
 """
 
@@ -20,6 +22,7 @@ from tests.conformance.packse_support import (
     Outcome,
     PipcompatRunner,
     Scenario,
+    build_backend_wheels,
     build_dists,
     fetch_scenarios,
     judge,
@@ -200,19 +203,6 @@ PIP_FAITHFUL: dict[str, str] = {
     "python-less-than-current": REQUIRES_PYTHON_UPPER_BOUND,
 }
 
-# Missing features: these must start passing when the feature lands (strict xfail says so).
-NEEDS_SDIST_METADATA = (
-    "needs the metadata of a source distribution (Metadata-Version 2.1): building sdists is not available yet"
-)
-MISSING_FEATURE: dict[str, str] = {
-    "no-binary": NEEDS_SDIST_METADATA,
-    "no-wheels": NEEDS_SDIST_METADATA,
-    "no-wheels-with-matching-platform": NEEDS_SDIST_METADATA,
-    "incompatible-python-compatible-override-available-no-wheels": NEEDS_SDIST_METADATA,
-    "incompatible-python-compatible-override-no-compatible-wheels": NEEDS_SDIST_METADATA,
-    "incompatible-python-compatible-override-other-wheel": NEEDS_SDIST_METADATA,
-    "incompatible-python-compatible-override-unavailable-no-wheels": NEEDS_SDIST_METADATA,
-}
 UNIVERSAL_MISSING = "pipcompat pip compile --universal is not available yet"
 # pip compile --universal, as first landed: resolves what uv proves impossible, or fails one uv resolves.
 UNIVERSAL_GAPS: dict[str, str] = {
@@ -228,8 +218,6 @@ def known_failure(name: str, kind: str, modes: frozenset[str]) -> str | None:
     """Why pipcompat is expected to fail this scenario, or ``None`` when it must pass."""
     if name in PIP_FAITHFUL:
         return PIP_FAITHFUL[name]
-    if name in MISSING_FEATURE:
-        return MISSING_FEATURE[name]
     if kind == "lock" and "universal" not in modes:
         return UNIVERSAL_MISSING
     if name in UNIVERSAL_GAPS:
@@ -253,12 +241,16 @@ def packse_runner(
     """One index for every scenario; every scenario started at once on a few threads (each is a few
     pipcompat subprocesses that mostly wait), so the tests only collect their outcome."""
     root = tmp_path_factory.mktemp("packse")
+    try:
+        backend = build_backend_wheels()
+    except OSError as error:
+        pytest.fail(f"cannot download the build backend for the sdist-only scenarios: {error}")
     yanked = build_dists(packse_scenarios.values(), root / "dists")
     # Under xdist, each worker starts its share up front; the rest run when a test asks (see below).
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     with IndexServer(root / "dists", yanked=yanked) as server, ThreadPoolExecutor(3) as pool:
-        runner = PipcompatRunner(server.url, Path(root / "work"))
+        runner = PipcompatRunner(server.url, Path(root / "work"), find_links=[str(backend)])
         futures = {
             name: pool.submit(runner.run, scenario)
             for index, (name, scenario) in enumerate(sorted(packse_scenarios.items()))
