@@ -238,7 +238,9 @@ def test_a_source_only_project_is_a_clear_error(ctx: TestContext, index_server: 
     venv = ctx.make_venv()
     result = install(ctx, venv, server, "sdistonly").assert_failure(1)
     # The index has no setuptools for the isolated build environment (see test_build_sdists.py).
-    assert "failed to build sdistonly-1.0: installing the build requirements (setuptools>=61)" in result.stderr
+    assert (
+        "failed to build sdistonly-1.0: installing the build requirements (setuptools>=61)" in result.stderr
+    )
     assert "Traceback" not in result.stderr
 
 
