@@ -29,6 +29,7 @@ from tests.conformance.packse_support import (  # noqa: E402
     Runner,
     Scenario,
     UvRunner,
+    build_backend_wheels,
     build_dists,
     cache_root,
     fetch_scenarios,
@@ -90,9 +91,10 @@ def main() -> int:
         results: dict[str, dict[str, str | None]] = {}
         with IndexServer(root / "dists", yanked=yanked) as server:
             if "pipcompat" in tools:
-                results["pipcompat"] = run_all(
-                    "pipcompat", PipcompatRunner(server.url, root / "pipcompat"), scenarios
+                runner = PipcompatRunner(
+                    server.url, root / "pipcompat", find_links=[str(build_backend_wheels())]
                 )
+                results["pipcompat"] = run_all("pipcompat", runner, scenarios)
             if "uv" in tools or "pip" in tools:
                 uv, wheels = tools_env(args.tools)
                 if args.uv:
