@@ -24,6 +24,7 @@ runs in a virtual environment), as ``python -m venv`` does.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import os
 import re
 import sys
@@ -374,8 +375,12 @@ def _pyvenv_home(venv_root: Path) -> Path | None:
     return None
 
 
-def base_interpreter(interpreter: Interpreter, cache: Cache | None) -> Interpreter:
-    """The interpreter a virtual environment was made from (*interpreter* itself when it is not one)."""
+def base_interpreter(interpreter: Interpreter, cache: Cache | None, _depth: int = 0) -> Interpreter:
+    """The interpreter a virtual environment was made from (*interpreter* itself when it is not one).
+
+    A venv made from another venv's Python (``python -m venv`` run inside a virtualenv, as under tox) names
+    that venv as its ``home``: the chain is followed down to a real installation.
+    """
     if not interpreter.is_venv:
         return interpreter
     candidates: list[Path] = []
@@ -390,8 +395,13 @@ def base_interpreter(interpreter: Interpreter, cache: Cache | None) -> Interpret
     for candidate in candidates:
         if candidate.is_file():
             base = _try_probe(candidate, cache)
-            if base is not None and not base.is_venv:
+            if base is None or base.prefix == interpreter.prefix:
+                continue
+            if not base.is_venv:
                 return base
+            if _depth < 4:
+                with contextlib.suppress(InterpreterError):
+                    return base_interpreter(base, cache, _depth + 1)
     raise InterpreterError(
         f"cannot find the interpreter the virtual environment {interpreter.prefix} was made from",
         hint="its pyvenv.cfg 'home' may point at a Python that was removed; pass --python a base interpreter",

@@ -142,6 +142,22 @@ def test_venv_base_of_a_venv_is_the_interpreter_it_was_made_from(
     assert not found.interpreter.is_venv
 
 
+def test_venv_made_inside_another_venv_leads_back_to_the_real_installation(
+    tmp_path: Path, venvs: dict[str, Path], base: Interpreter, cache: Cache
+) -> None:
+    # As under tox on 3.10: `python -m venv` run by a virtualenv's Python records that venv's bin as `home`.
+    outer = venvs["active"]
+    inner = create_venv(tmp_path / "inner", base, VenvOptions(with_pip=False), cache=cache).root
+    cfg = inner / "pyvenv.cfg"
+    lines = cfg.read_text().splitlines()
+    cfg.write_text(
+        "\n".join(f"home = {outer / 'bin'}" if line.startswith("home") else line for line in lines) + "\n"
+    )
+    found = find_venv_base(str(inner), environ=_env(), cwd=tmp_path, cache=cache)
+    assert found.interpreter.prefix == base.prefix
+    assert not found.interpreter.is_venv
+
+
 def test_require_virtualenv(venvs: dict[str, Path], base: Interpreter, cache: Cache) -> None:
     check_require_virtualenv(probe_interpreter(venvs["active"] / "bin" / "python", cache))
     with pytest.raises(PipcompatError) as caught:

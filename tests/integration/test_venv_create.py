@@ -124,7 +124,8 @@ def test_bash_activation_and_deactivation(ctx: TestContext) -> None:
 def test_prompt_dot_means_the_current_directory_name(ctx: TestContext) -> None:
     ctx.run("venv", "--without-pip", "-p", BASE, "--prompt", ".").assert_success()
     assert f"prompt = '{ctx.temp_dir.name}'" in ctx.read(".venv/pyvenv.cfg")
-    assert '--prompt="."' in ctx.read(".venv/pyvenv.cfg")
+    if sys.version_info >= (3, 11):  # CPython writes the `command` line from 3.11 on, and so do we
+        assert '--prompt="."' in ctx.read(".venv/pyvenv.cfg")
 
 
 def test_clear_empties_an_existing_environment(ctx: TestContext) -> None:
@@ -152,7 +153,8 @@ def test_copies_instead_of_symlinks(ctx: TestContext) -> None:
     python = ctx.path(".venv", "bin", "python")
     assert not python.is_symlink()
     assert facts(python)["prefix"] == str(ctx.path(".venv"))
-    assert "--copies" in ctx.read(".venv/pyvenv.cfg")
+    if sys.version_info >= (3, 11):  # CPython writes the `command` line from 3.11 on, and so do we
+        assert "--copies" in ctx.read(".venv/pyvenv.cfg")
 
 
 def test_without_scm_ignore_files_writes_no_gitignore(ctx: TestContext) -> None:
