@@ -857,24 +857,18 @@ def _building_source(settings: CommandSettings, ctx: Context, client: Any) -> tu
     return source, stack
 
 
-def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileRequest) -> list[CompiledPin]:
-    """Resolve the request and turn the result into the pins the output file shows."""
-    from pipcompat.resolver import ResolveOptions, RootRequirement, resolve
+def _resolve_options(request: CompileRequest, *, preferences_as_constraints: bool) -> Any:
+    """The resolver's options for *request*: its target, the file-level options and the existing pins."""
+    from pipcompat.resolver import ResolveOptions
 
-    values = settings.values
     options = request.file_options
-    roots = [
-        RootRequirement(_without_marker(item.requirement), item.comes_from, item.is_constraint)
-        for item in request.top_level
-        if item.requirement is not None
-    ]
     preferences: dict[str, Version] = {}
     for name, pin in request.existing.items():
         try:
             preferences[name] = Version(pin.version)
         except InvalidVersion:
             continue
-    resolve_options = ResolveOptions(
+    return ResolveOptions(
         target=request.target,
         all_releases=options.all_releases | ({":all:"} if options.pre else set()),
         only_final=options.only_final,
@@ -885,9 +879,22 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
         preferences=preferences,
         upgrade=frozenset(request.upgrade_packages),
         upgrade_all=request.upgrade,
-        preferences_as_constraints=True,
+        preferences_as_constraints=preferences_as_constraints,
         index_urls=tuple(options.index_urls()),
     )
+
+
+def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileRequest) -> list[CompiledPin]:
+    """Resolve the request and turn the result into the pins the output file shows."""
+    from pipcompat.resolver import RootRequirement, resolve
+
+    values = settings.values
+    roots = [
+        RootRequirement(_without_marker(item.requirement), item.comes_from, item.is_constraint)
+        for item in request.top_level
+        if item.requirement is not None
+    ]
+    resolve_options = _resolve_options(request, preferences_as_constraints=True)
     client = make_client(settings, ctx, request)
     # Ask for the requested projects' pages now: they download while the resolver's modules import.
     client.prefetch(
@@ -1099,11 +1106,10 @@ def resolve_universal_pins(
     settings: CommandSettings, ctx: Context, request: CompileRequest
 ) -> list[CompiledPin]:
     """Resolve for every environment of ``request.universe``; pins carry the markers where they apply."""
-    from pipcompat.resolver import ResolveOptions, RootRequirement
+    from pipcompat.resolver import RootRequirement
     from pipcompat.resolver.universal import resolve_universal
 
     values = settings.values
-    options = request.file_options
     roots: list[RootRequirement] = []
     for item in request.top_level:
         if item.requirement is None:
@@ -1111,25 +1117,7 @@ def resolve_universal_pins(
         requirement = Requirement(str(item.requirement))
         requirement.marker = drop_extras(requirement.marker)
         roots.append(RootRequirement(requirement, item.comes_from, item.is_constraint))
-    preferences: dict[str, Version] = {}
-    for name, pin in request.existing.items():
-        try:
-            preferences[name] = Version(pin.version)
-        except InvalidVersion:
-            continue
-    resolve_options = ResolveOptions(
-        target=request.target,
-        all_releases=options.all_releases | ({":all:"} if options.pre else set()),
-        only_final=options.only_final,
-        only_binary=options.only_binary,
-        no_binary=options.no_binary,
-        prefer_binary=options.prefer_binary,
-        uploaded_prior_to=_uploaded_prior_to(request.index.uploaded_prior_to),
-        preferences=preferences,
-        upgrade=frozenset(request.upgrade_packages),
-        upgrade_all=request.upgrade,
-        index_urls=tuple(options.index_urls()),
-    )
+    resolve_options = _resolve_options(request, preferences_as_constraints=False)
     allow_unsafe = bool(values.get("allow_unsafe"))
     unsafe_names = values.get("unsafe_package") or ()
     unsafe = frozenset(canonicalize_name(str(n)) for n in unsafe_names) if unsafe_names else UNSAFE_PACKAGES
