@@ -474,21 +474,6 @@ def test_show_settings_prints_and_exits_0(
     assert "no_config" in out and "pip " + command in out
 
 
-def test_not_available_yet_is_refused_in_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from pipcompat.cli.piptools import main
-    from pipcompat.commands import COMMAND_MODULES
-
-    if "pip compile" in COMMAND_MODULES:
-        pytest.skip("pip compile is implemented")
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "requirements.in").write_text("", encoding="utf-8")
-    assert main("compile", ["requirements.in"]) == 2
-    err = capsys.readouterr().err
-    assert len([line for line in err.splitlines() if line.startswith("error:")]) == 1
-
-
 def test_settings_record_origins_and_given(tmp_path: Path) -> None:
     cwd = _write_tree(tmp_path / "work")
     env = {"HOME": str(tmp_path), "PIP_TOOLS_RESOLVER": "legacy"}

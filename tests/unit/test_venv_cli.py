@@ -304,17 +304,3 @@ def test_bad_option_is_one_error_line_exit_2(capsys: pytest.CaptureFixture[str])
 def test_upgrade_with_clear_exits_1_like_cpython(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--upgrade", "--clear", "env"]) == 1
     assert "you cannot supply --upgrade and --clear together" in capsys.readouterr().err
-
-
-def test_not_available_yet_is_refused_in_one_line(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from pipcompat.commands import COMMAND_MODULES
-
-    if "venv" in COMMAND_MODULES:
-        pytest.skip("venv is implemented")
-    monkeypatch.chdir(tmp_path)
-    assert main(["env"]) == 2
-    err = capsys.readouterr().err
-    assert len([line for line in err.splitlines() if line.startswith("error:")]) == 1
-    assert not (tmp_path / "env").exists()
