@@ -43,6 +43,8 @@ from pipcompat.lock.piptools_output import (
     CompiledPin,
     OutputOptions,
     compile_command,
+    has_credentials,
+    redact_url,
     render_output,
 )
 from pipcompat.models import apply_name_set
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     from pipcompat.commands import Context
     from pipcompat.models import Link, TargetEnvironment
     from pipcompat.settings import CommandSettings
+    from pipcompat.ui import Printer
 
 IMPLEMENTED_OPTIONS = frozenset(
     {
@@ -1039,6 +1042,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         only_binary=file_options.only_binary,
     )
     rendered = render_output(pins, options)
+    _warn_dropped_credentials(options, printer)
     dry_run = bool(values.get("dry_run"))
     for line in rendered.lines:
         if dry_run:
@@ -1062,6 +1066,18 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     if dry_run:
         printer.info(DRY_RUN_MESSAGE)
     return SUCCESS
+
+
+def _warn_dropped_credentials(options: OutputOptions, printer: Printer) -> None:
+    """Say once per URL that its credentials were left out of the written file (pip-compile writes them)."""
+    written = (options.index_urls if options.emit_options and options.emit_index_url else ()) + (
+        options.find_links if options.emit_options and options.emit_find_links else ()
+    )
+    for url in dict.fromkeys(u for u in written if has_credentials(u)):
+        printer.warning(
+            f"the credentials in {redact_url(url)} are not written to the output file; "
+            "give them to the installer through .netrc, keyring or its own index settings"
+        )
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -40,9 +40,11 @@ __all__ = [
     "RenderedOutput",
     "compile_command",
     "direct_reference",
+    "has_credentials",
     "redact_url",
     "render_output",
     "strip_extras",
+    "without_credentials",
 ]
 
 #: The index pip-compile leaves out of the options block when it comes first.
@@ -190,6 +192,22 @@ def redact_url(url: str) -> str:
         else:
             netloc = f"****@{host}"
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def has_credentials(url: str) -> bool:
+    """Whether *url* carries a user name, password or token."""
+    return _is_url(url) and "@" in urllib.parse.urlsplit(url).netloc
+
+
+def without_credentials(url: str) -> str:
+    """*url* with its user name, password or token removed (``https://host/simple``), as written into an
+    output file: a token never lands in a file meant to be committed; installers find the credentials in
+    ``.netrc``, keyring or their own index settings."""
+    if not has_credentials(url):
+        return url
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def compile_command(
@@ -401,12 +419,14 @@ def _flags(options: OutputOptions) -> Iterator[str]:
         return
     lines: list[str] = []
     if options.emit_index_url:
-        for position, url in enumerate(_dedup(options.index_urls)):
+        for position, url in enumerate(_dedup(without_credentials(u) for u in options.index_urls)):
             if position == 0 and url.rstrip("/") == options.default_index_url:
                 continue
-            lines.append(f"{'--index-url' if position == 0 else '--extra-index-url'} {url}")
+            flag = "--index-url" if position == 0 else "--extra-index-url"
+            lines.append(f"{flag} {url}")
     if options.emit_find_links:
-        lines += [f"--find-links {link}" for link in _dedup(options.find_links)]
+        links = _dedup(without_credentials(u) for u in options.find_links)
+        lines += [f"--find-links {link}" for link in links]
     if options.emit_trusted_host:
         lines += [f"--trusted-host {host}" for host in _dedup(options.trusted_hosts)]
     no_binary, only_binary = set(options.no_binary), set(options.only_binary)

@@ -134,3 +134,16 @@ def test_pip_configuration_is_read_as_pip_compile_reads_it(
     theirs = ctx.read("theirs.txt").replace("theirs.txt", "X")
     assert ctx.read("ours.txt").replace("ours.txt", "X") == theirs
     assert f"--find-links {wheels}\n" in theirs
+
+
+def test_credentials_in_index_urls_never_reach_the_output_file(
+    ctx: TestContext, index_server: IndexServerFactory
+) -> None:
+    private = index_server(SPECS, auth=("deploy", "s3cr3t-token"))
+    ctx.write("requirements.in", f"--index-url {private.auth_url()}\napp\n")
+    result = ctx.run("pip", "compile", "--no-config", "--strip-extras", "requirements.in").assert_success()
+    text = ctx.read("requirements.txt")
+    assert "s3cr3t-token" not in text + result.stdout + result.stderr
+    assert f"--index-url {private.url}\n" in text
+    assert "app==2.0" in text
+    assert "are not written to the output file" in result.stderr
