@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import marshal
 import os
 import sys
@@ -560,10 +561,19 @@ class IndexClient:
         if not link.is_wheel:
             raise self._no_sdist_builds(link)
         try:
-            with path.open("rb") as stream:
-                return read_wheel_metadata(stream, link.filename, link.url)
+            if not link.hashes:
+                with path.open("rb") as stream:
+                    return read_wheel_metadata(stream, link.filename, link.url)
+            # The index vouches for this file's hash (and the metadata is cached under it): check it
+            # before believing what the file says, as a download would.
+            content = path.read_bytes()
         except OSError as error:
             raise PipcompatError(f"cannot read {path}: {error.strerror}") from None
+        hashers = _hashers(link.hashes)
+        for hasher in hashers.values():
+            hasher.update(content)
+        _check_hashes(hashers, link.hashes, link.filename, link.url)
+        return read_wheel_metadata(io.BytesIO(content), link.filename, link.url)
 
     def _verify_metadata(self, data: bytes, link: Link) -> None:
         expected = link.metadata_hashes or {}
