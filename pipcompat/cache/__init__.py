@@ -7,6 +7,8 @@ Layout (under the cache root)::
     archives-v1/      downloaded wheels, unpacked once, immutable, keyed by content hash
     built-v1/         wheels built from sdists and source trees
     interpreters-v1/  interpreter probes, keyed by path and mtime
+    git-v1/           bare mirrors of git repositories (``db/``, fetched under a lock) and immutable
+                      checkouts of their commits (``checkouts/``): see :mod:`pipcompat.dist.vcs`
 
 Entries appear by atomic rename and are never edited in place (except in ``http``), so several pipcompat
 processes can share one cache. Writers take a :func:`Cache.lock` on the entry they are creating.
@@ -33,7 +35,7 @@ from typing import Literal
 
 from pipcompat.fsutil import replace_file
 
-Bucket = Literal["http", "metadata", "archives", "built", "interpreters"]
+Bucket = Literal["http", "metadata", "archives", "built", "interpreters", "git"]
 
 #: Bump a bucket's version when the format of its entries changes; old buckets are left for ``prune``.
 BUCKET_VERSIONS: dict[str, int] = {
@@ -42,6 +44,7 @@ BUCKET_VERSIONS: dict[str, int] = {
     "archives": 1,
     "built": 1,
     "interpreters": 1,
+    "git": 1,
 }
 
 #: The whole-cache lock file (shared by commands, exclusive for ``clean``/``prune``).
