@@ -17,7 +17,10 @@ import pytest
 from pipcompat.cache import Cache
 from pipcompat.dist.vcs import (
     VcsCheckout,
+    build_key,
     checkout,
+    clone_editable,
+    copy_source,
     direct_url_record,
     parse_vcs_url,
     resolved_url,
@@ -394,6 +397,29 @@ def test_concurrent_processes_share_one_mirror(repo: Repo, tmp_path: Path) -> No
     outputs = [proc.communicate(timeout=120) for proc in procs]
     assert [out.strip() for out, _err in outputs] == [repo.v1] * 3, outputs
     assert len(list((tmp_path / "shared-cache" / "git-v1" / "db").iterdir())) == 2  # mirror + its lock
+
+
+def test_a_build_copy_and_an_editable_clone_leave_the_cache_checkout_alone(
+    repo: Repo, cache: Cache, tmp_path: Path
+) -> None:
+    found = checkout(f"{repo.url}@feature#subdirectory=sub", cache, environ=_git_env())
+    same = checkout(f"{repo.url}@{repo.feature}#subdirectory=sub", cache, environ=_git_env())
+    assert build_key(found) == build_key(same)
+    assert build_key(found) != build_key(checkout(f"{repo.url}@feature", cache, environ=_git_env()))
+    copied = copy_source(found, tmp_path / "build-copy")
+    assert copied == tmp_path / "build-copy" / "sub"
+    (copied / "build").mkdir()
+    assert not (found.source_dir / "build").exists()
+    project = clone_editable(found, tmp_path / "src" / "subdemo", environ=_git_env())
+    assert project == tmp_path / "src" / "subdemo" / "sub"
+    clone = tmp_path / "src" / "subdemo"
+    assert git("rev-parse", "HEAD", cwd=clone) == repo.feature
+    assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=clone) == "feature"  # on the branch, as pip leaves it
+    assert git("remote", "get-url", "origin", cwd=clone) == repo.path.as_uri()
+    assert git("describe", "--tags", "--abbrev=0", cwd=clone) == "v1.0"
+    with pytest.raises(PipcompatError) as raised:
+        clone_editable(found, clone, environ=_git_env())
+    assert "the directory exists and is not empty" in raised.value.message
 
 
 # -- freeze shows what pip shows ---------------------------------------------------------------------
