@@ -79,12 +79,12 @@ def version_line() -> str:
 
 def command_list() -> list[tuple[str, str]]:
     """``(name, summary)`` of every command, in pip's order."""
-    return [(spec.name, spec.summary) for spec in pip_options.COMMANDS.values()]
+    return [(spec.name, spec.summary) for spec in pip_options.ALL_COMMANDS.values()]
 
 
 def unknown_command(name: str) -> PipcompatError:
     """pip's message and status (1) for a command name it does not know, with its guess if it has one."""
-    known = [*pip_options.COMMANDS, *DELEGATED_COMMANDS]
+    known = [*pip_options.ALL_COMMANDS, *DELEGATED_COMMANDS]
     guesses = difflib.get_close_matches(name.lower(), known)
     message = f'unknown command "{name}"'
     if guesses:
@@ -109,7 +109,7 @@ def parse_command_args(
     Returns the parser (for its ``origins`` and ``given``), every destination's value, and the positional
     arguments. Raises :class:`ImmediateOutput` for ``--help``.
     """
-    spec = pip_options.COMMANDS[name]
+    spec = pip_options.ALL_COMMANDS[name]
     parser = pip_options.build_command_parser(spec, config=config, prog=PROG)
     try:
         values, positionals = parser.parse_args(list(args))
@@ -147,7 +147,7 @@ def parse_command_line(
     command_args.remove(name)
     if name in DELEGATED_COMMANDS:
         return Delegated(name, DELEGATED_COMMANDS[name], tuple(command_args))
-    if name not in pip_options.COMMANDS:
+    if name not in pip_options.ALL_COMMANDS:
         raise unknown_command(name)
 
     isolated = "--isolated" in command_args
@@ -181,7 +181,7 @@ def _help_command(settings: CommandSettings, *, environ: Mapping[str, str], cwd:
     name = settings.args[0]
     if name in DELEGATED_COMMANDS:
         return _run_delegated(Delegated(name, DELEGATED_COMMANDS[name], ("--help",)))
-    spec = pip_options.COMMANDS.get(name)
+    spec = pip_options.ALL_COMMANDS.get(name)
     if spec is None:
         raise unknown_command(name)
     config = load_config(name, isolated=False, environ=environ, cwd=cwd)

@@ -1517,6 +1517,80 @@ COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
     }
 )
 
+#: pipcompat's own commands under ``pipcompat pip`` (uv's ``pip tree``), parsed with the same rules as pip's.
+EXTENSION_COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
+    {
+        "tree": _command(
+            "tree",
+            "Show installed packages as a dependency tree.",
+            """
+            %prog [options]""",
+            "Show the installed packages as trees: each package not required by another one, with what it "
+            "depends on below it (or, with --invert, what depends on it). A subtree already shown is marked "
+            "(*) instead of being shown again.",
+            options=[
+                opt(
+                    "-d",
+                    "--depth",
+                    dest="depth",
+                    type="int",
+                    default=255,
+                    metavar="depth",
+                    help="Show this many levels of dependencies (0: top packages only; default %default).",
+                ),
+                opt(
+                    "--prune",
+                    dest="prune",
+                    action="append",
+                    default=[],
+                    metavar="package",
+                    help="Leave this package (and what only it brings in) out of the trees. Repeatable.",
+                ),
+                opt(
+                    "--package",
+                    dest="packages",
+                    action="append",
+                    default=[],
+                    metavar="package",
+                    help="Show only the tree of this package. Repeatable.",
+                ),
+                opt(
+                    "--no-dedupe",
+                    dest="no_dedupe",
+                    action="store_true",
+                    default=False,
+                    help="Show a repeated subtree again instead of marking it (*).",
+                ),
+                opt(
+                    "--invert",
+                    "--reverse",
+                    dest="invert",
+                    action="store_true",
+                    default=False,
+                    help="Show what depends on each package instead of what it depends on.",
+                ),
+                opt(
+                    "--show-version-specifiers",
+                    dest="show_version_specifiers",
+                    action="store_true",
+                    default=False,
+                    help="Show the version specifier of each dependency.",
+                ),
+                opt(
+                    "--strict",
+                    dest="strict",
+                    action="store_true",
+                    default=False,
+                    help="Also warn about missing and conflicting dependencies (as pip check reports them).",
+                ),
+            ],
+        ),
+    }
+)
+
+#: Every command ``pipcompat pip`` parses itself: pip's, then pipcompat's own.
+ALL_COMMANDS: Mapping[str, CommandSpec] = MappingProxyType({**COMMANDS, **EXTENSION_COMMANDS})
+
 #: The main parser's usage and options: what may come before the command name.
 MAIN_USAGE = "\n%prog <command> [options]"
 

@@ -35,6 +35,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pip list": "pipcompat.commands.pip_list",
     "pip show": "pipcompat.commands.pip_show",
     "pip check": "pipcompat.commands.pip_check",
+    "pip tree": "pipcompat.commands.pip_tree",
     "pip uninstall": "pipcompat.commands.pip_uninstall",
     "pip install": "pipcompat.commands.pip_install",
     "pip sync": "pipcompat.commands.pip_sync",

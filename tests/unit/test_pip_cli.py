@@ -84,12 +84,12 @@ def test_show_settings_must_be_spelled_in_full() -> None:
 
 
 # -- help --------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", list(pip_options.COMMANDS))
+@pytest.mark.parametrize("name", list(pip_options.ALL_COMMANDS))
 def test_help_lists_every_option(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pip", name, "--help"]) == 0
     out = capsys.readouterr().out
     lines = [line.strip() for line in out.splitlines()]
-    spec = pip_options.COMMANDS[name]
+    spec = pip_options.ALL_COMMANDS[name]
     assert out.startswith(f"Usage:\n  pipcompat pip {name}") or not spec.usage
     for group in spec.groups:
         assert f"{group.title}:" in lines
@@ -438,7 +438,7 @@ def test_parsing_imports_no_heavy_module(argv: list[str], status: int, tmp_path:
 # -- documentation -------------------------------------------------------------------------------------------
 def test_docs_list_every_option_of_every_command() -> None:
     text = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
-    for name, spec in pip_options.COMMANDS.items():
+    for name, spec in pip_options.ALL_COMMANDS.items():
         assert f"### `{name}`" in text, name
         for option_spec in spec.options:
             for flag in option_spec.flags:
