@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from pipcompat.models import Link
     from pipcompat.resolver import Resolution, ResolvedPackage
     from pipcompat.settings import CommandSettings
+    from pipcompat.ui.progress import Progress
 
 #: Options whose behaviour this command honours (others given on the command line are refused).
 GENERAL_OPTIONS = frozenset(
@@ -623,6 +624,7 @@ def prepare(
     request: Request,
     client: Any,
     cache: Cache,
+    progress: Progress | None = None,
 ) -> dict[str, PreparedWheel]:
     from pipcompat.dist.prepare import WheelRequest, prepare_wheels
 
@@ -651,12 +653,20 @@ def prepare(
                 pinned=pinned,
             )
         )
+    on_done = None
+    if progress is not None:
+        progress.total = len(wheel_requests)
+
+        def on_done(wheel: WheelRequest) -> None:
+            progress.advance(wheel.name)
+
     prepared = prepare_wheels(
         wheel_requests,
         downloader=client,
         cache=cache,
         workers=8,
         build_sdist=getattr(client, "build_wheel", None),
+        on_done=on_done,
     )
     return {str(canonicalize_name(p.request.name)): p for p in prepared}
 
@@ -930,7 +940,11 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 printer.info(f"Audited {_count(planned.count)} in {_elapsed(start)}")
                 return SUCCESS
             start = time.perf_counter()
-            prepared = prepare(planned, request, source, cache)
+            from pipcompat.ui.progress import Progress, progress_mode
+
+            mode = progress_mode(settings.get("progress_bar"), printer.err, printer.verbosity)
+            with Progress(printer.err, 0, "Preparing", mode) as progress:
+                prepared = prepare(planned, request, source, cache, progress)
             downloaded = sum(1 for p in prepared.values() if p.downloaded)
             if downloaded:
                 printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")

@@ -329,7 +329,11 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 planned = plan_install(resolution, request, destination, ResolvePolicy())
                 printer.info(f"Resolved {_count(planned.count)} in {_elapsed(start)}")
                 start = time.perf_counter()
-                prepared = prepare(planned, request, client, cache)
+                from pipcompat.ui.progress import Progress, progress_mode
+
+                mode = progress_mode("auto", printer.err, printer.verbosity)
+                with Progress(printer.err, 0, "Preparing", mode) as progress:
+                    prepared = prepare(planned, request, client, cache, progress)
                 downloaded = sum(1 for p in prepared.values() if p.downloaded)
                 if downloaded:
                     printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -252,6 +252,12 @@ class _Preparer:
         return PreparedWheel(request, unpacked, got, downloaded=True, size=size)
 
 
+def _caller(
+    callback: Callable[[WheelRequest], None], request: WheelRequest
+) -> Callable[[Future[PreparedWheel]], None]:
+    return lambda _future: callback(request)
+
+
 def prepare_wheels(
     requests: Sequence[WheelRequest],
     *,
@@ -260,12 +266,15 @@ def prepare_wheels(
     workers: int = 8,
     on_downloaded: Callable[[WheelRequest], None] | None = None,
     build_sdist: BuildSdist | None = None,
+    on_done: Callable[[WheelRequest], None] | None = None,
 ) -> list[PreparedWheel]:
     """Make every wheel of *requests* ready in the cache (in order); nothing is installed here.
 
     A request for an sdist is downloaded and hash-checked like a wheel, then handed to *build_sdist*
     (``(request, sdist path, sdist sha256) -> wheel path``, e.g. :mod:`pipcompat.dist.build`); without it
     an sdist is an error.
+
+    *on_done* is called (from a worker thread) as each request finishes, whatever the outcome: progress.
 
     Raises :class:`HashCheckError` with every hash problem, or the first other error (a download that
     failed, a wheel that is not valid) after the other downloads have stopped.
@@ -278,6 +287,9 @@ def prepare_wheels(
     results: list[PreparedWheel | None] = [None] * len(requests)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(requests)))) as pool:
         futures = [pool.submit(preparer.prepare, request) for request in requests]
+        if on_done is not None:
+            for request, future in zip(requests, futures):
+                future.add_done_callback(_caller(on_done, request))
         try:
             for index, future in enumerate(futures):
                 try:
