@@ -65,6 +65,12 @@ def dispatch(argv: Sequence[str]) -> int:
         return 0
     name, rest = args[0], args[1:]
     target = FRONT_DOORS.get(name)
+    if name == "pip" and "install" in rest:
+        from pipcompat.cli.install_noop import try_noop
+
+        status = try_noop(rest)
+        if status is not None:
+            return status
     if target is not None:
         return _load(target)(rest)
     import difflib
