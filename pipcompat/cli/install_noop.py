@@ -70,7 +70,16 @@ HARMLESS_OPTIONS: dict[str, bool] = {
 }
 #: Option lines allowed in a requirement file (pip's file-level options that a no-op does not use).
 FILE_OPTIONS = frozenset(
-    {"--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--trusted-host", "--no-index", "--prefer-binary"}
+    {
+        "--index-url",
+        "-i",
+        "--extra-index-url",
+        "--find-links",
+        "-f",
+        "--trusted-host",
+        "--no-index",
+        "--prefer-binary",
+    }
 )
 #: ``pip.conf`` keys (and ``PIP_<KEY>`` variables) that a no-op does not use.
 HARMLESS_KEYS = frozenset(
@@ -134,7 +143,7 @@ def _read_argv(argv: Sequence[str]) -> tuple[str | None, list[str], list[str], i
         if takes_value is None:
             raise _NotFast(arg)
         if takes_value and not eq:
-            if index >= len(items) or len(name) == 2 and len(arg) > 2:
+            if index >= len(items):
                 raise _NotFast(arg)
             index += 1
         elif not takes_value and eq:
@@ -181,7 +190,7 @@ def _config_files(environ: Mapping[str, str], cwd: str) -> list[str]:
 
 
 def _check_config_file(path: str) -> None:
-    """Raise :class:`_NotFast` unless *path* is absent or sets only harmless keys in the sections install reads."""
+    """Raise :class:`_NotFast` unless *path* is absent or sets only harmless keys where install reads."""
     try:
         with open(path, "rb") as stream:
             data = stream.read()
@@ -354,7 +363,7 @@ def _target_probe(executable: str, cache_root: str) -> dict[str, Any]:
 
 
 def _sys_path(probe: Mapping[str, Any], environ: Mapping[str, str], cwd: str) -> list[str]:
-    """The target's ``sys.path`` (:func:`pipcompat.install.target._sys_path`), for a target with no user site."""
+    """The target's ``sys.path`` (:func:`pipcompat.install.target._sys_path`); no user site."""
     user_site = probe.get("user_site")
     if (
         probe.get("enable_user_site")
@@ -406,9 +415,22 @@ def _pth_paths(site_dir: str) -> list[str]:
     return found
 
 
-# -- requirements ---------------------------------------------------------------------------------------------
+# -- requirements -------------------------------------------------------------------------------------------
 #: Endings of archive file names (``pipcompat.requirements._forms.ARCHIVE_EXTENSIONS`` and more): paths.
-_ARCHIVES = (".zip", ".whl", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma")
+_ARCHIVES = (
+    ".zip",
+    ".whl",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tlz",
+    ".tar.lz",
+    ".tar.lzma",
+)
 
 
 def _looks_like_path_or_url(text: str) -> bool:
@@ -473,8 +495,8 @@ def _requirements(files: Sequence[str], args: Sequence[str], cwd: str) -> list[Q
 
 # -- the fast path ------------------------------------------------------------------------------------------
 def quick_audit_count(argv: Sequence[str], environ: Mapping[str, str], cwd: str) -> tuple[int, int] | None:
-    """``(packages audited, quiet count)`` when the environment satisfies ``pipcompat pip`` *argv* by the rules
-    in this module's docstring; ``None`` for the full path."""
+    """``(packages audited, quiet count)`` when the environment satisfies ``pipcompat pip`` *argv* by the
+    rules in this module's docstring; ``None`` for the full path."""
     from pipcompat.install.quick_audit import Doubt, audit, scan
 
     try:

@@ -27,12 +27,17 @@ import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
-    from typing import Union
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from typing import Any, TypeAlias
 
-    Version = tuple[int, tuple[int, ...], "tuple[int, int] | None", "int | None", "int | None", "tuple[Union[int, str], ...] | None"]
-    Spec = tuple[str, Version, bool]
-    Marker = tuple  # type: ignore[type-arg]
+    #: ``(epoch, release, (pre-release rank, number) | None, post | None, dev | None, local parts | None)``.
+    Version: TypeAlias = tuple[
+        int, tuple[int, ...], tuple[int, int] | None, int | None, int | None, tuple[int | str, ...] | None
+    ]
+    #: ``(operator, version, wildcard)``.
+    Spec: TypeAlias = tuple[str, Version, bool]
+    #: ``("or"|"and", [children])`` or ``("cmp", (kind, text), operator, (kind, text))``.
+    Marker: TypeAlias = tuple[Any, ...]
 
 
 class Doubt(Exception):
@@ -101,15 +106,26 @@ def _key(version: Version) -> tuple[object, ...]:
     local_key: tuple[object, ...] = ()
     if local is not None:
         local_key = tuple((1, part, "") if isinstance(part, int) else (0, 0, part) for part in local)
-    return (epoch, tuple(trimmed), pre_key, -1 if post is None else post, (1, 0) if dev is None else (0, dev), local_key)
+    return (
+        epoch,
+        tuple(trimmed),
+        pre_key,
+        -1 if post is None else post,
+        (1, 0) if dev is None else (0, dev),
+        local_key,
+    )
 
 
 def _public(version: Version) -> Version:
-    return (*version[:5], None)  # type: ignore[return-value]
+    return (version[0], version[1], version[2], version[3], version[4], None)
 
 
 def _base(version: Version) -> tuple[object, ...]:
     return _key((version[0], version[1], None, None, None, None))
+
+
+def _release_pre(version: Version) -> Version:
+    return (version[0], version[1], version[2], None, None, None)
 
 
 def _is_prerelease(version: Version) -> bool:
@@ -121,7 +137,7 @@ _SPEC = re.compile(r"^\s*(~=|==|!=|<=|>=|<|>)\s*([^\s,;()]+)\s*$")
 
 
 def parse_specifiers(text: str) -> list[Spec]:
-    """The comma-separated specifiers of *text* as ``(operator, version, wildcard)``; raises :class:`Doubt`."""
+    """The comma-separated specifiers of *text*: ``(operator, version, wildcard)``; raises :class:`Doubt`."""
     text = text.strip()
     if not text:
         return []
@@ -180,11 +196,20 @@ def _matches(spec: Spec, version: Version) -> bool:
     if op == "<":
         if _key(version) >= _key(target):
             return False
-        return not (not _is_prerelease(target) and _is_prerelease(version) and _base(version) == _base(target))
+        if _is_prerelease(target) or not _is_prerelease(version) or _base(version) != _base(target):
+            return True
+        if version[3] is None and target[3] is None:
+            return False  # PEP 440: not a pre-release of the given version
+        raise Doubt("a pre-release near a post-release in an exclusive comparison")
     # ">"
     if _key(version) <= _key(target):
         return False
-    return not (target[3] is None and version[3] is not None and _base(version) == _base(target))
+    # PEP 440: not a post-release of the given version itself (1.0.post1 is not one of 1.0a1's).
+    return not (
+        target[3] is None
+        and version[3] is not None
+        and _key(_release_pre(version)) == _key(_release_pre(target))
+    )
 
 
 def contains(specs: Sequence[Spec], version: Version) -> bool:
@@ -218,8 +243,10 @@ _VARIABLES = frozenset(
         "extra",
     }
 )
-_VERSION_VARIABLES = frozenset({"implementation_version", "platform_release", "python_full_version", "python_version"})
-_STRING_OPS = {
+_VERSION_VARIABLES = frozenset(
+    {"implementation_version", "platform_release", "python_full_version", "python_version"}
+)
+_STRING_OPS: dict[str, Callable[[str, str], bool]] = {
     "in": lambda lhs, rhs: lhs in rhs,
     "not in": lambda lhs, rhs: lhs not in rhs,
     "<": lambda _lhs, _rhs: False,
@@ -258,7 +285,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 def parse_marker(text: str) -> Marker:
-    """A marker as a tree: ``("or"|"and", [children])`` or ``("cmp", lhs, op, rhs)``; raises :class:`Doubt`."""
+    """A marker as a tree: ``("or"|"and", [children])`` or ``("cmp", lhs, op, rhs)``; or :class:`Doubt`."""
     tokens = _tokens(text)
     position = 0
 
@@ -385,8 +412,8 @@ def parse_requirement(text: str) -> QuickRequirement:
         raise Doubt(text)
     extras: set[str] = set()
     if match["extras"] is not None:
-        for extra in match["extras"].split(","):
-            extra = extra.strip()
+        for raw_extra in match["extras"].split(","):
+            extra = raw_extra.strip()
             if not extra and match["extras"].strip():
                 raise Doubt(text)
             if extra:
@@ -427,7 +454,7 @@ _WANTED_HEADERS = frozenset({"requires-dist", "provides-extra"})
 
 
 def read_headers(dist_info: str) -> dict[str, list[str]]:
-    """``Requires-Dist`` and ``Provides-Extra`` of a ``METADATA`` file (lower-case keys); raises :class:`Doubt`."""
+    """``Requires-Dist`` and ``Provides-Extra`` of a ``METADATA`` file (lower-case keys); or Doubt."""
     try:
         with open(os.path.join(dist_info, "METADATA"), "rb") as stream:
             data = stream.read()

@@ -172,3 +172,29 @@ def test_probe_cache_path_is_the_probe_modules_own(tmp_path: Path) -> None:
     assert probe_cache_path(base, str(tmp_path)) == str(probe_cache_entry(base, Cache(tmp_path)))
     assert BUCKET_VERSIONS["interpreters"] == 1  # env/venv.py's _INTERPRETERS_BUCKET says interpreters-v1
     assert probe_cache_path(str(tmp_path / "missing"), str(tmp_path)) is None
+
+
+# -- pipcompat pip install (no-op) ---------------------------------------------------------------------------
+def test_the_no_op_paths_probe_cache_path_is_the_probe_modules_own(tmp_path: Path) -> None:
+    from pipcompat.cli import install_noop
+
+    base = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    assert install_noop.probe_cache_path(base, str(tmp_path)) == probe_cache_path(base, str(tmp_path))
+    assert install_noop.INTERPRETERS_BUCKET == "interpreters-v1"
+
+
+def test_the_no_op_path_treats_every_archive_name_as_a_path() -> None:
+    from pipcompat.cli import install_noop
+    from pipcompat.requirements._forms import ARCHIVE_EXTENSIONS
+
+    assert set(ARCHIVE_EXTENSIONS) <= set(install_noop._ARCHIVES)
+
+
+def test_the_no_op_paths_harmless_options_are_options_pip_install_has() -> None:
+    from pipcompat.cli import install_noop, pip_options
+
+    spec = pip_options.COMMANDS["install"]
+    parser = pip_options.build_command_parser(spec, config=(), prog="pipcompat pip")
+    assert [o for o in install_noop.HARMLESS_OPTIONS if not parser.has_option(o)] == []
+    for option in install_noop.FILE_OPTIONS:
+        assert option in install_noop.HARMLESS_OPTIONS
