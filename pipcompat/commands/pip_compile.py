@@ -749,6 +749,8 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
     canonical_extras = [canonicalize_name(extra) for extra in extras]
     kept: list[TopLevel] = []
     markers: dict[str, Marker] = {}
+    if universe is not None:  # platforms the input names that the universe lacks (sys_platform == "os1")
+        universe = universe.covering(item.marker for item in top_level)
     for item in top_level:
         if universe is not None:
             if not _marker_possible(item.marker, universe, canonical_extras):

@@ -46,6 +46,36 @@ from pipcompat.resolver.provider import (
 from pipcompat.resolver.universal import UniversalResolution, Universe
 
 
+class _Split(Exception):
+    """Raised from inside the resolver when a fork must be split along *mask* (uv's fork markers)."""
+
+    def __init__(self, mask: int) -> None:
+        super().__init__(mask)
+        self.mask = mask
+
+
+def sibling_split(universe: Universe, fork: int, masks: Sequence[tuple[str, int]]) -> int | None:
+    """Where to split *fork* given one dependency list (``(name, environments)`` of each entry), as uv
+    forks: when a project is named more than once with markers that differ within the fork, along the
+    first of them that holds in part of the fork; when a project named once applies only from a higher
+    Python than the fork's lowest, along it (so that part resolves for its own Python range). ``None``
+    when the list needs no split."""
+    by_name: dict[str, list[int]] = {}
+    for name, where in masks:
+        if where & fork:
+            by_name.setdefault(name, []).append(where & fork)
+    lowest = universe.lowest_python(fork)
+    for found in by_name.values():
+        if len(set(found)) > 1:
+            for mask in found:
+                if mask != fork:
+                    return mask
+        mask = found[0]
+        if mask != fork and all(m == mask for m in found) and universe.lowest_python(mask) != lowest:
+            return mask
+    return None
+
+
 class ForkProvider(Provider):
     """The provider for one fork: dependencies are kept when their marker can hold in the fork, and every
     requirement it hands out remembers the environments where it applies."""
@@ -71,6 +101,13 @@ class ForkProvider(Provider):
                 mask = self.fork
             self.req_masks[id(dep)] = mask
             self.req_parent[id(dep)] = candidate.identifier
+        split = sibling_split(
+            self.universe,
+            self.fork,
+            [(dep.name, self.req_masks[id(dep)]) for dep in deps if dep.name != PYTHON],
+        )
+        if split is not None:
+            raise _Split(split)
         return deps
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
@@ -132,6 +169,7 @@ def resolve_forks(
     *,
     max_forks: int = 64,
 ) -> UniversalResolution:
+    universe = universe.covering(root.requirement.marker for root in roots)
     root_masks = [universe.mask(root.requirement.marker) for root in roots]
     ignored = tuple(root for root, mask in zip(roots, root_masks, strict=True) if not mask)
     # Constraints with markers cannot be half-applied: resolve each side of them on its own from the start.
@@ -215,6 +253,11 @@ def _resolve_fork(  # noqa: PLR0917 - one call site, every argument named there
         root_links=root_links,
         conflicts=shared.conflicts,
     )
+    split = sibling_split(
+        universe, fork, [(canonicalize_name(root.requirement.name), mask) for root, mask in requirements]
+    )
+    if split is not None:
+        return [fork & split, fork & ~split]
     reqs: list[Req] = []
     for root, mask in requirements:
         req = Req.from_requirement(root.requirement, root.comes_from)
@@ -224,18 +267,26 @@ def _resolve_fork(  # noqa: PLR0917 - one call site, every argument named there
     resolver: Resolver[Req, Candidate, str] = Resolver(provider, shared.conflicts)
     try:
         result = resolver.resolve(reqs, max_rounds=options.max_rounds)
+    except _Split as signal:
+        # A dependency list that forks (uv's fork markers): resolve each side again from the start.
+        return [fork & signal.mask, fork & ~signal.mask]
     except ResolutionImpossible as error:
+        # As in uv, a conflict is not a reason to fork: requirements that apply in different environments
+        # but are not siblings (``a; sys_platform == "linux"`` -> ``c<2``, ``b; sys_platform == "darwin"``
+        # -> ``c>=2``) must agree.
         causes = [(c.requirement, c.parent) for c in error.causes]
-        split = _split_mask(provider, causes, fork)
-        if split is not None:
-            return [fork & split, fork & ~split]
         known = (
             [r.name for r in reqs]
             + list(options.preferences)
             + [n for n in projects if projects.get(n).exists]
         )
         explained = Explainer(provider, known).error(causes)
-        where = universe.render(fork)
+        # Name the environments the conflict concerns: where every requirement involved applies (as far as
+        # this fork knows), else the whole fork (requirements that never meet, as in the example above).
+        concerned = fork
+        for req, parent in causes:
+            concerned &= provider.effective_mask(req, parent)
+        where = universe.render(concerned or fork)
         if where is not None:
             explained = PipcompatError(
                 f"{explained.message} (in the environments where {where})", hint=explained.hint
@@ -260,19 +311,6 @@ def _resolve_fork(  # noqa: PLR0917 - one call site, every argument named there
     )
     masks, hints = _reach(provider, result.mapping, reqs, fork)
     return resolution, masks, hints
-
-
-def _split_mask(provider: ForkProvider, causes: list[tuple[Req, Candidate | None]], fork: int) -> int | None:
-    """The environments to split the fork on, when the conflicting requirements apply in different ones."""
-    masks = [provider.effective_mask(req, parent) for req, parent in causes]
-    partial = [mask for mask in masks if mask and mask != fork]
-    if not partial:
-        return None
-    # Prefer a requirement that is disjoint from another one: splitting on it separates the two.
-    for mask in partial:
-        if any(other and not other & mask for other in masks):
-            return mask
-    return partial[0]
 
 
 def _python_boundary(provider: ForkProvider, result: Any, universe: Universe, fork: int) -> int | None:

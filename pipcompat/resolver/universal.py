@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -54,7 +54,8 @@ class Platform:
     platform_system: str
     os_name: str
     platform_machine: str
-    triple: str
+    triple: str | None
+    """``None`` for a platform only named by markers (``sys_platform == "os1"``): pure wheels only."""
 
 
 PLATFORMS: tuple[Platform, ...] = (
@@ -64,6 +65,10 @@ PLATFORMS: tuple[Platform, ...] = (
     Platform("darwin", "Darwin", "posix", "x86_64", "x86_64-apple-darwin"),
     Platform("win32", "Windows", "nt", "AMD64", "x86_64-pc-windows-msvc"),
 )
+#: The marker variables that tell platforms apart.
+PLATFORM_VARIABLES = ("sys_platform", "platform_system", "os_name", "platform_machine")
+#: At most this many platforms named only by markers are added to a universe.
+MAX_MARKER_PLATFORMS = 4
 #: ``(implementation_name, platform_python_implementation)``.
 IMPLEMENTATIONS: tuple[tuple[str, str], ...] = (("cpython", "CPython"), ("pypy", "PyPy"))
 
@@ -138,9 +143,10 @@ def python_range(requires_python: str | SpecifierSet) -> list[str]:
 class Universe:
     """The representative environments of a universal resolution, and markers as sets of them."""
 
-    def __init__(self, python_versions: Sequence[str]) -> None:
+    def __init__(self, python_versions: Sequence[str], platforms: Sequence[Platform] = PLATFORMS) -> None:
         if not python_versions:
             raise ValueError("a universe needs at least one Python version")
+        self.platforms = tuple(platforms)
         self.python_versions = tuple(python_versions)
         self.pythons: tuple[tuple[int, int], ...] = tuple(
             (int(v.split(".")[0]), int(v.split(".")[1])) for v in self.python_versions
@@ -148,7 +154,7 @@ class Universe:
         self.environments: tuple[Environment, ...] = tuple(
             Environment(python, full, platform, implementation)
             for python, full in zip(self.pythons, self.python_versions, strict=True)
-            for platform in PLATFORMS
+            for platform in self.platforms
             for implementation, _ in IMPLEMENTATIONS
         )
         self.full = (1 << len(self.environments)) - 1
@@ -172,6 +178,26 @@ class Universe:
 
     def __repr__(self) -> str:
         return f"Universe({self.requires_python})"
+
+    def covering(self, markers: Iterable[Marker | None]) -> Universe:
+        """This universe, plus a platform for every value of a platform variable (``sys_platform``,
+        ``platform_system``, ``os_name``, ``platform_machine``) that *markers* compare with and no platform
+        of the universe has (``sys_platform == "os1"``), so a requirement for such a platform is resolved
+        (from pure wheels and sdists) instead of dropped. ``self`` when there is none."""
+        extra: list[Platform] = []
+        for marker in markers:
+            if marker is None:
+                continue
+            for variable, value in _platform_values(marker._markers):
+                known = {getattr(platform, variable) for platform in (*self.platforms, *extra)}
+                if value in known or len(extra) >= MAX_MARKER_PLATFORMS:
+                    continue
+                fields = dict.fromkeys(PLATFORM_VARIABLES, "")
+                fields[variable] = value
+                extra.append(Platform(**fields, triple=None))
+        if not extra:
+            return self
+        return Universe(self.python_versions, (*self.platforms, *extra))
 
     @property
     def requires_python(self) -> str:
@@ -223,7 +249,7 @@ class Universe:
 
     def tags(self, mask: int) -> tuple[str, ...]:
         """Every wheel tag some environment of *mask* accepts (CPython and PyPy), most specific first."""
-        pairs: dict[tuple[tuple[int, int], str], None] = {}
+        pairs: dict[tuple[tuple[int, int], str | None], None] = {}
         for index, environment in enumerate(self.environments):
             if mask >> index & 1:
                 pairs.setdefault((environment.python, environment.platform.triple), None)
@@ -237,10 +263,14 @@ class Universe:
 
         seen: dict[str, None] = {}
         for (major, minor), triple in pairs:
+            if triple is None:
+                continue
             target = synthetic_target(f"{major}.{minor}", triple)
             for tag in target.tags:
                 seen.setdefault(tag, None)
         for (major, minor), triple in pairs:
+            if triple is None:
+                continue
             platforms = _platforms(synthetic_target(f"{major}.{minor}", triple).tags)
             interpreter = f"pp{major}{minor}"
             for pypy_tag in (
@@ -248,6 +278,19 @@ class Universe:
                 *compatible_tags((major, minor), interpreter, platforms),
             ):
                 seen.setdefault(str(pypy_tag), None)
+        # A platform of ``any`` fits every platform: ``cp310-cp310-any`` is a CPython 3.10 wheel for all of
+        # them. A platform known only from markers installs such wheels alone.
+        for (major, minor), _ in pairs:
+            for pure in (
+                *generic_tags(f"cp{major}{minor}", [f"cp{major}{minor}", "abi3", "none"], ["any"]),
+                *compatible_tags((major, minor), f"cp{major}{minor}", ["any"]),
+                *generic_tags(f"pp{major}{minor}", [f"pypy{major}{minor}_pp73", "none"], ["any"]),
+            ):
+                seen.setdefault(str(pure), None)
+        for tag in tuple(seen):
+            interpreter, abi, platform = tag.split("-")
+            if platform != "any":
+                seen.setdefault(f"{interpreter}-{abi}-any", None)
         result = self._tags[key] = tuple(seen)
         return result
 
@@ -310,12 +353,12 @@ class Universe:
         if self._cubes is not None:
             return self._cubes
         python_masks = [0] * len(self.pythons)
-        platform_masks = [0] * len(PLATFORMS)
+        platform_masks = [0] * len(self.platforms)
         implementation_masks = [0] * len(IMPLEMENTATIONS)
         names = [name for name, _ in IMPLEMENTATIONS]
         for index, environment in enumerate(self.environments):
             python_masks[self.pythons.index(environment.python)] |= 1 << index
-            platform_masks[PLATFORMS.index(environment.platform)] |= 1 << index
+            platform_masks[self.platforms.index(environment.platform)] |= 1 << index
             implementation_masks[names.index(environment.implementation)] |= 1 << index
         implementations = {
             frozenset({0, 1}): "",
@@ -323,7 +366,7 @@ class Universe:
             frozenset({1}): 'implementation_name == "pypy"',
         }
         platform_sets = []
-        for members, (text, is_or) in _platform_expressions().items():
+        for members, (text, is_or) in _platform_expressions(self.platforms).items():
             value = 0
             for member in members:
                 value |= platform_masks[member]
@@ -375,15 +418,34 @@ def _platforms(tags: Sequence[str]) -> list[str]:
     return list(result)
 
 
-_PLATFORM_EXPRESSIONS: dict[frozenset[int], tuple[str, bool]] | None = None
+def _platform_values(parsed: Any) -> Iterable[tuple[str, str]]:
+    """``(variable, value)`` of every comparison of a platform variable with a string in a parsed marker."""
+    if isinstance(parsed, (list, tuple)) and len(parsed) == 3 and hasattr(parsed[0], "value"):
+        left, _, right = parsed
+        for variable, value in ((left, right), (right, left)):
+            if (
+                type(variable).__name__ == "Variable"
+                and variable.value in PLATFORM_VARIABLES
+                and type(value).__name__ == "Value"
+            ):
+                yield variable.value, value.value
+        return
+    if isinstance(parsed, (list, tuple)):
+        for item in parsed:
+            if not isinstance(item, str):
+                yield from _platform_values(item)
 
 
-def _platform_expressions() -> dict[frozenset[int], tuple[str, bool]]:
-    """The shortest marker for every non-empty set of :data:`PLATFORMS` (``""`` for all of them), and
+_PLATFORM_EXPRESSIONS: dict[tuple[Platform, ...], dict[frozenset[int], tuple[str, bool]]] = {}
+
+
+def _platform_expressions(platforms: tuple[Platform, ...]) -> dict[frozenset[int], tuple[str, bool]]:
+    """The shortest marker for every non-empty set of *platforms* (``""`` for all of them), and
     whether it is an ``or`` (needs parentheses inside an ``and``)."""
-    global _PLATFORM_EXPRESSIONS
-    if _PLATFORM_EXPRESSIONS is not None:
-        return _PLATFORM_EXPRESSIONS
+    cached = _PLATFORM_EXPRESSIONS.get(platforms)
+    if cached is not None:
+        return cached
+    PLATFORMS = platforms
     everything = frozenset(range(len(PLATFORMS)))
     atoms: dict[frozenset[int], str] = {}
 
@@ -425,7 +487,7 @@ def _platform_expressions() -> dict[frozenset[int], tuple[str, bool]]:
                 parts.append(text)
                 remaining -= members
             result[wanted] = (" or ".join(parts), True)
-    _PLATFORM_EXPRESSIONS = result
+    _PLATFORM_EXPRESSIONS[platforms] = result
     return result
 
 

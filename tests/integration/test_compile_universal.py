@@ -140,15 +140,16 @@ def test_conflict_in_some_environments_is_a_clear_error(ctx: TestContext, server
     assert not ctx.path("requirements.txt").exists()
 
 
-def test_conflicts_under_disjoint_markers_are_resolved_apart(ctx: TestContext, server: IndexServer) -> None:
+def test_conflicts_between_requirements_that_never_meet_are_an_error_as_in_uv(
+    ctx: TestContext, server: IndexServer
+) -> None:
     ctx.write("requirements.in", 'a; sys_platform == "win32"\nb; sys_platform != "win32"\n')
-    ctx.run(*compile_universal(ctx, server, "--python-version", "3.8")).assert_success()
-    assert pins_of(ctx.read("requirements.txt")) == [
-        'a==1.0 ; sys_platform == "win32"',
-        'b==1.0 ; sys_platform != "win32"',
-        'c==1.0 ; sys_platform == "win32"',
-        'c==2.0 ; sys_platform != "win32"',
+    result = ctx.run(*compile_universal(ctx, server, "--python-version", "3.8")).assert_failure(1)
+    error = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert error == [
+        "error: a 1.0 depends on c<2; b 1.0 depends on c>=2; so a 1.0 and b 1.0 cannot be installed together"
     ]
+    assert not ctx.path("requirements.txt").exists()
 
 
 def test_hashes_cover_every_file_of_the_pinned_version(ctx: TestContext, server: IndexServer) -> None:

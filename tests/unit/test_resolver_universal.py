@@ -264,12 +264,67 @@ def test_conflict_in_every_fork_is_explained_with_its_environments() -> None:
     assert 'in the environments where sys_platform == "win32"' in message
 
 
-def test_disjoint_parents_with_conflicting_dependencies_fork() -> None:
+def test_disjoint_parents_with_conflicting_dependencies_do_not_fork() -> None:
+    # As uv: only sibling requirements on one project fork; these two never meet, so they must agree.
     source = MemorySource().add("a", "1.0", ["c<2"]).add("b", "1.0", ["c>=2"]).add("c", "1.0").add("c", "2.0")
-    result = universal(source, 'a; sys_platform == "win32"', 'b; sys_platform != "win32"')
-    assert pins(result) == [
-        'a==1.0 ; sys_platform == "win32"',
-        'b==1.0 ; sys_platform != "win32"',
-        'c==1.0 ; sys_platform == "win32"',
-        'c==2.0 ; sys_platform != "win32"',
+    with pytest.raises(PipcompatError) as info:
+        universal(source, 'a; sys_platform == "win32"', 'b; sys_platform != "win32"')
+    assert info.value.message == (
+        "a 1.0 depends on c<2; b 1.0 depends on c>=2; so a 1.0 and b 1.0 cannot be installed together"
+    )
+
+
+def test_sibling_requirements_with_different_markers_fork_without_a_conflict() -> None:
+    source = MemorySource().add("lib", "1.0").add("lib", "2.0")
+    result = universal(source, 'lib<2; sys_platform == "linux"', 'lib; sys_platform != "linux"')
+    assert result.forks == ('sys_platform == "linux"', 'sys_platform != "linux"')
+    # The second fork prefers what the first chose, so the forks differ only where they must.
+    assert pins(result) == ["lib==1.0"]
+
+
+def test_siblings_of_a_dependency_fork_too() -> None:
+    source = (
+        MemorySource()
+        .add("app", "1.0", ['lib<2; sys_platform == "win32"', 'lib>=2; sys_platform != "win32"'])
+        .add("lib", "1.0")
+        .add("lib", "2.0")
+    )
+    assert pins(universal(source, "app")) == [
+        "app==1.0",
+        'lib==1.0 ; sys_platform == "win32"',
+        'lib==2.0 ; sys_platform != "win32"',
     ]
+
+
+def test_a_conflict_in_one_fork_names_the_environments_of_that_fork() -> None:
+    source = (
+        MemorySource()
+        .add("a", "1.0", ["b", "c"])
+        .add("a", "2.0")
+        .add("b", "1.0", ["d==1"])
+        .add("c", "1.0", ["d==2"])
+        .add("d", "1.0")
+        .add("d", "2.0")
+    )
+    with pytest.raises(PipcompatError) as info:
+        universal(source, 'a>=2; sys_platform == "linux"', 'a<2; sys_platform == "darwin"')
+    assert info.value.message.endswith('(in the environments where sys_platform == "darwin")')
+
+
+def test_platforms_named_only_by_markers_join_the_universe() -> None:
+    universe = U38.covering([Marker('sys_platform == "os1"'), Marker('sys_platform == "linux"'), None])
+    assert len(universe.environments) == len(U38.environments) * 6 // 5
+    assert U38.covering([Marker('sys_platform == "win32"')]) is U38
+    assert universe.render(universe.mask('sys_platform == "os1"')) == 'sys_platform == "os1"'
+    source = MemorySource().add("a", "1.0").add("a", "2.0")
+    result = universal(source, 'a>=2; sys_platform == "os1"', 'a<2; sys_platform == "os2"')
+    assert pins(result) == ['a==1.0 ; sys_platform == "os2"', 'a==2.0 ; sys_platform == "os1"']
+
+
+def test_wheels_for_any_platform_with_a_python_tag_fit_the_pythons_they_name() -> None:
+    source = MemorySource().add(
+        "a", "1.0", requires_python=">=3.10", tags=("cp311-cp311-any", "cp310-cp310-any", "cp39-cp39-any")
+    )
+    result = universal(source, "a==1.0", universe=Universe.from_python_version("3.10"))
+    assert pins(result) == ["a==1.0"]
+    assert result.packages[0].link.filename == "a-1.0-cp310-cp310-any.whl"
