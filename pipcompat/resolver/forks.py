@@ -182,15 +182,14 @@ def resolve_forks(
     shared = _Shared()
     done: list[tuple[int, Resolution, dict[str, int], dict[str, list[str]]]] = []
     chosen: dict[str, Version] = {}
-    resolved = 0
     if options.prefetch:
         source.prefetch(
             dict.fromkeys(canonicalize_name(r.requirement.name) for r in roots if not r.is_constraint)
         )
     while pending:
         fork = pending.pop(0)
-        resolved += 1
-        if resolved > max_forks:
+        # Forks split eagerly, so count the parts of the universe, not the attempts.
+        if len(done) + len(pending) + 1 > max_forks:
             raise PipcompatError(
                 f"the universal resolution needed more than {max_forks} forks",
                 hint="add requirements with markers that keep the versions apart, or resolve for one "
