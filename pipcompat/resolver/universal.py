@@ -9,12 +9,13 @@ becomes a *mask*, the set of environments where it is true (an ``int`` used as a
 sets x implementations), so ``python_version >= "3.8" and python_version >= "3.8"`` never reaches the
 output.
 
-:func:`resolve_universal` forks on conflicts: it resolves once for the whole universe, with each
-requirement included when its marker can be true in the fork; when requirements that hold in different
-environments conflict (``numpy>=2; python_version >= "3.10"`` and ``numpy<2; python_version < "3.10"``),
-the fork is split along the marker of one of them and each half is resolved again (later forks prefer the
-versions earlier ones chose). The results are merged: every pinned version carries the marker of the
-environments that need it (``None`` when every environment does). See ``docs/resolver.md``.
+:func:`resolve_universal` forks as uv does, on *fork markers*: it resolves once for the whole universe, with
+each requirement included when its marker can be true in the fork; when a dependency list (the roots', or a
+candidate's) names one project more than once with markers that differ (``numpy>=2; python_version >=
+"3.10"`` and ``numpy<2; python_version < "3.10"``), the fork is split along one of them and each part is
+resolved again (later forks prefer the versions earlier ones chose). A conflict does not split a fork. The
+results are merged: every pinned version carries the marker of the environments that need it (``None``
+when every environment does). See ``docs/resolver.md``.
 
 This module imports neither ``resolvelib`` nor the index; the fork driver (:mod:`pipcompat.resolver.forks`)
 is imported when a resolution runs.
