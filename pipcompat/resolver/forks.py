@@ -4,8 +4,9 @@ Each fork is a set of environments (a mask of the universe). A fork is resolved 
 for a target made from the fork (its lowest Python, every wheel tag of its environments), except that a
 dependency is taken when its marker can be true somewhere in the fork. Every requirement remembers where
 it applies; a dependency list that names one project with different markers (uv's fork markers) splits the
-fork along one of them as soon as it is read, and each part is resolved again; a conflict never splits. After a fork resolves, each pinned project gets the environments that reach it from
-the roots (the markers of the edges along the way, combined), and the forks are merged.
+fork along one of them as soon as it is read, and each part is resolved again; a conflict never splits.
+After a fork resolves, each pinned project gets the environments that reach it from the roots (the
+markers of the edges along the way, combined), and the forks are merged.
 """
 
 from __future__ import annotations

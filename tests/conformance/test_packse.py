@@ -207,8 +207,9 @@ UNIVERSAL_MISSING = "pipcompat pip compile --universal is not available yet"
 # Where packse's expectation contradicts what uv itself does, pipcompat's --universal follows uv.
 UNIVERSAL_AS_UV: dict[str, str] = {
     "preferences-dependent-forking-conflicting": (
-        "universal, as uv: cleaver 2's dependencies fork on sys_platform before it is rejected, and each fork "
-        "then resolves with cleaver 1 (uv's own lock scenario test expects success; packse expects failure)"
+        "universal, as uv: cleaver 2's dependencies fork on sys_platform before it is rejected, and each "
+        "fork then resolves with cleaver 1 (uv's own lock scenario test expects success; packse expects "
+        "failure)"
     ),
 }
 
