@@ -79,15 +79,39 @@ class UnpackedWheel:
         return self.root / TREE
 
 
-def _safe_member(name: str, wheel: Path) -> str:
+def _safe_member(name: str, wheel: Path, what: str = "has a file") -> str:
+    if "\x00" in name:
+        raise InvalidWheelError(
+            f"{wheel.name} {what} with a NUL in its name: {name!r}", hint="the wheel is unsafe; not installed"
+        )
     if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise InvalidWheelError(f"{wheel.name} has a file with an absolute path: {name}")
+        raise InvalidWheelError(
+            f"{wheel.name} {what} with an absolute path: {name}", hint="the wheel is unsafe; not installed"
+        )
     parts = PurePosixPath(name).parts
     if any(part == ".." for part in parts):
         raise InvalidWheelError(
-            f"{wheel.name} has a file outside its own tree: {name}", hint="the wheel is unsafe; not installed"
+            f"{wheel.name} {what} outside its own tree: {name}", hint="the wheel is unsafe; not installed"
         )
     return "/".join(part for part in parts if part not in ("", "."))
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], wheel: Path) -> None:
+    """Refuse wheels with too many entries, too many bytes, or a bomb's compression ratio."""
+    from pipcompat.dist.archives import DEFAULT_LIMITS as limits
+
+    if len(infos) > limits.max_members:
+        raise InvalidWheelError(f"{wheel.name} has more than {limits.max_members} files")
+    total = sum(info.file_size for info in infos)
+    try:
+        size = wheel.stat().st_size
+    except OSError:
+        size = sum(info.compress_size for info in infos)
+    if total > limits.max_total_size or (total > limits.ratio_floor and total > size * limits.max_ratio):
+        raise InvalidWheelError(
+            f"{wheel.name} would unpack to {total} bytes from {size}: refusing an archive bomb",
+            hint="the wheel is unsafe; not installed",
+        )
 
 
 def _find_dist_info(names: list[str], wheel: Path) -> str:
@@ -121,7 +145,16 @@ def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], list[int], str]:
         raise InvalidWheelError(f"{wheel.name} is not a valid wheel: {exc}") from None
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
+        _check_sizes(infos, wheel)
         dist_info = _find_dist_info([i.filename for i in infos], wheel)
+        seen: set[str] = set()
+        for info in infos:
+            name = _safe_member(info.filename, wheel)
+            if name in seen:
+                raise InvalidWheelError(
+                    f"{wheel.name} has {name} twice", hint="the wheel is corrupt or was tampered with"
+                )
+            seen.add(name)
         record = _record_of(archive, dist_info, wheel)
         signatures = {f"{dist_info}/RECORD", f"{dist_info}/RECORD.jws", f"{dist_info}/RECORD.p7s"}
         entries: list[FileEntry] = []
@@ -130,7 +163,13 @@ def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], list[int], str]:
             name = _safe_member(info.filename, wheel)
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                raise InvalidWheelError(f"{wheel.name} has a symbolic link: {name}")
+                raise InvalidWheelError(
+                    f"{wheel.name} has a symbolic link: {name}", hint="the wheel is unsafe; not installed"
+                )
+            if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+                raise InvalidWheelError(
+                    f"{wheel.name} has a special file: {name}", hint="the wheel is unsafe; not installed"
+                )
             target = dest / name
             target.parent.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()
@@ -173,7 +212,7 @@ def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], list[int], str]:
             clean = listed.replace("\\", "/")
             if clean.endswith("/") or clean in signatures or clean in present:
                 continue
-            if _safe_member(clean, wheel) not in present:
+            if _safe_member(clean, wheel, "lists a RECORD path") not in present:
                 raise InvalidWheelError(
                     f"{wheel.name}: its RECORD lists {listed}, which the wheel does not have",
                     hint="the wheel is corrupt or was tampered with; not installed",
