@@ -872,6 +872,42 @@ SHOW_SETTINGS = opt(
 )
 PIPCOMPAT_GROUP = GroupSpec("pipcompat Options", (SHOW_SETTINGS,))
 
+# pipcompat's own resolver options (uv's spellings), on the commands that resolve from an index. Like
+# --show-settings they must be spelled in full, so pip's abbreviations (--index, --res) keep their meaning.
+INDEX_STRATEGY = opt(
+    "--index-strategy",
+    dest="index_strategy",
+    type="choice",
+    choices=["unsafe-best-match", "first-index"],
+    default="unsafe-best-match",
+    allow_prefix=False,
+    help="unsafe-best-match (pip's way: every index is asked, the best version wins) or first-index (only "
+    "the first index that has a project is used). Default: %default.",
+)
+RESOLUTION = opt(
+    "--resolution",
+    dest="resolution",
+    type="choice",
+    choices=["highest", "lowest", "lowest-direct"],
+    default="highest",
+    allow_prefix=False,
+    help="Which versions to prefer: highest, lowest (for every package) or lowest-direct (lowest for the "
+    "requirements given, highest for their dependencies). Default: %default.",
+)
+EXCLUDE_NEWER = opt(
+    "--exclude-newer",
+    dest="uploaded_prior_to",
+    metavar="datetime_or_duration",
+    action="callback",
+    callback=_on_uploaded_prior_to,
+    type="str",
+    allow_prefix=False,
+    help="uv's name for --uploaded-prior-to.",
+)
+PIPCOMPAT_RESOLVER_GROUP = GroupSpec(
+    "pipcompat Options", (SHOW_SETTINGS, INDEX_STRATEGY, RESOLUTION, EXCLUDE_NEWER)
+)
+
 VERSION = opt("-V", "--version", dest="version", action="store_true", help="Print the version and exit.")
 
 
@@ -885,6 +921,7 @@ def _command(
     index: bool = False,
     requirement_command: bool = False,
     show_own_group: bool = True,
+    resolver_extensions: bool = False,
 ) -> CommandSpec:
     """A command laid out as pip lays it out: its options, then selection and index options, then general."""
     own = list(options)
@@ -896,7 +933,7 @@ def _command(
         groups.append(GroupSpec(f"{name.capitalize()} Options", tuple(own)))
     if index:
         groups += [SELECTION_GROUP, INDEX_GROUP]
-    groups += [GENERAL_GROUP, PIPCOMPAT_GROUP]
+    groups += [GENERAL_GROUP, PIPCOMPAT_RESOLVER_GROUP if resolver_extensions else PIPCOMPAT_GROUP]
     return CommandSpec(name, summary, usage, description, tuple(groups))
 
 
@@ -1043,6 +1080,7 @@ COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
                 ],
                 index=True,
                 requirement_command=True,
+                resolver_extensions=True,
             ),
             _command(
                 "lock",

@@ -445,6 +445,21 @@ SHARED = _params(
         "Resolve for this platform: linux, macos, windows or a target triple such as "
         "x86_64-unknown-linux-gnu (pipcompat's own, as uv's).",
     ),
+    Param(
+        "index_strategy",
+        ("--index-strategy",),
+        "unsafe-best-match (every index is asked, the best version wins) or first-index (only the first "
+        "index that has a project is used) (pipcompat's own, as uv's).",
+        type=Choice(("unsafe-best-match", "first-index")),
+        default="unsafe-best-match",
+    ),
+    Param(
+        "resolution",
+        ("--resolution",),
+        "highest, lowest or lowest-direct versions (pipcompat's own, as uv's).",
+        type=Choice(("highest", "lowest", "lowest-direct")),
+        default="highest",
+    ),
 )
 
 SRC_FILES = Param(
@@ -464,7 +479,7 @@ _COMPILE_ORDER = (
     "reuse_hashes", "max_rounds", "src_files", "build_isolation", "emit_find_links", "cache_dir",
     "pip_args_str", "resolver_name", "emit_index_url", "emit_options", "unsafe_package", "config",
     "no_config", "constraint", "build_deps_targets", "all_build_deps", "only_build_deps",
-    "universal", "python_version", "python_platform",
+    "universal", "python_version", "python_platform", "index_strategy", "resolution",
 )  # fmt: skip
 
 _SYNC_ORDER = (
@@ -516,8 +531,16 @@ SPECS: Mapping[str, CommandSpec] = {"compile": COMPILE, "sync": SYNC}
 
 #: pipcompat's own parameters of ``pip compile`` (uv's spellings), listed in the table like pip-compile's
 #: but not part of pip-tools' command line (the conformance tests leave them out of the comparison).
-PIPCOMPAT_EXTENSIONS = frozenset({"universal", "python_version", "python_platform"})
-PIPCOMPAT_EXTENSION_OPTS = ("--universal", "--python-version", "--python-platform")
+PIPCOMPAT_EXTENSIONS = frozenset(
+    {"universal", "python_version", "python_platform", "index_strategy", "resolution"}
+)
+PIPCOMPAT_EXTENSION_OPTS = (
+    "--universal",
+    "--python-version",
+    "--python-platform",
+    "--index-strategy",
+    "--resolution",
+)
 
 #: pipcompat's own options, added to both commands; not part of pip-tools' command line.
 SHOW_SETTINGS_OPTS = ("--show-settings",)

@@ -53,6 +53,7 @@ from pipcompat.requirements import FileOptions, ParsedRequirement, RequirementFo
 if TYPE_CHECKING:
     from pipcompat.commands import Context
     from pipcompat.models import Link, TargetEnvironment
+    from pipcompat.resolver.model import Strategy
     from pipcompat.settings import CommandSettings
     from pipcompat.ui import Printer
 
@@ -102,6 +103,8 @@ IMPLEMENTED_OPTIONS = frozenset(
         "universal",
         "python_version",
         "python_platform",
+        "index_strategy",
+        "resolution",
     }
 )
 
@@ -621,6 +624,8 @@ class CompileRequest:
     target: TargetEnvironment
     universe: Any = None
     """With ``--universal``: the ``pipcompat.resolver.universal.Universe`` to resolve for."""
+    resolution: Strategy = "highest"
+    """``--resolution``: which versions the resolver prefers."""
 
 
 def _default_sources(cwd: Path) -> tuple[str, ...]:
@@ -771,7 +776,17 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
         markers=markers,
         target=target,
         universe=universe,
+        resolution=_resolution(settings.get("resolution")),
     )
+
+
+def _resolution(value: object) -> Strategy:
+    from pipcompat.resolver.model import STRATEGIES
+
+    for strategy in STRATEGIES:
+        if value == strategy:
+            return strategy
+    return "highest"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -835,6 +850,7 @@ def make_client(settings: CommandSettings, ctx: Context, request: CompileRequest
         no_input=bool(settings.get("no_input")),
         cache=cache,
         refresh=bool(settings.get("rebuild")),
+        index_strategy=str(settings.get("index_strategy") or "unsafe-best-match"),
         reporter=_Reporter(ctx),  # type: ignore[arg-type]
         environ=ctx.environ,
     )
@@ -886,6 +902,7 @@ def _resolve_options(request: CompileRequest, *, preferences_as_constraints: boo
         upgrade_all=request.upgrade,
         preferences_as_constraints=preferences_as_constraints,
         index_urls=tuple(options.index_urls()),
+        strategy=request.resolution,
     )
 
 

@@ -78,6 +78,8 @@ INDEX_OPTIONS = frozenset(
         "no_index",
         "find_links",
         "uploaded_prior_to",
+        "index_strategy",
+        "resolution",
     }
 )
 IMPLEMENTED_OPTIONS = (
@@ -442,6 +444,8 @@ class ResolvePolicy:
     ignore_installed: bool = False
     no_deps: bool = False
     ignore_requires_python: bool = False
+    resolution: str = "highest"
+    """``--resolution``: ``highest``, ``lowest`` or ``lowest-direct``."""
 
 
 class NoDepsSource:
@@ -508,6 +512,7 @@ def resolve_request(
         upgrade_all=policy.upgrade and policy.eager,
         ignore_requires_python=policy.ignore_requires_python,
         index_urls=tuple(options.index_urls(index_url)),
+        strategy=policy.resolution,  # type: ignore[arg-type]
     )
     return resolve(roots, source, resolve_options)
 
@@ -885,6 +890,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         ignore_installed=install.ignore_installed,
         no_deps=bool(settings.get("ignore_dependencies")),
         ignore_requires_python=bool(settings.get("ignore_requires_python")),
+        resolution=str(settings.get("resolution") or "highest"),
     )
     report_only = install.dry_run
     with command_cache(settings, ctx) as cache:

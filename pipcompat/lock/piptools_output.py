@@ -160,6 +160,8 @@ _HEADER_PARAMS: tuple[_HeaderParam, ...] = (
     _HeaderParam("universal", "--universal", None, True, False),
     _HeaderParam("python_version", "--python-version", None, False, None),
     _HeaderParam("python_platform", "--python-platform", None, False, None),
+    _HeaderParam("index_strategy", "--index-strategy", None, False, "unsafe-best-match"),
+    _HeaderParam("resolution", "--resolution", None, False, "highest"),
 )
 
 # pip's ``is_url``: the schemes whose values are shown with credentials hidden.
