@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pipcompat.cache import Cache
     from pipcompat.commands import Context
     from pipcompat.dist.prepare import PreparedWheel
+    from pipcompat.dist.sources import SourceTree
     from pipcompat.env.installed import InstalledDistribution
     from pipcompat.install.plan import Plan
     from pipcompat.install.scheme import Scheme
@@ -136,6 +137,17 @@ class Root:
     hashes: dict[str, list[str]] = field(default_factory=dict)
     text: str = ""
     is_direct: bool = False
+    editable: bool = False
+    tree: SourceTree | None = None
+    """The local project directory a direct reference points at (built from source)."""
+    unnamed: bool = False
+    """Given as a bare URL or path: the name comes from the metadata (:func:`attach_sources`)."""
+    link_hashes: dict[str, list[str]] = field(default_factory=dict)
+    """Hashes in the URL's fragment (``#sha256=…``): checked like ``--hash``, without hash-checking mode."""
+
+    @property
+    def url(self) -> str | None:
+        return self.requirement.url
 
     @property
     def key(self) -> str:
@@ -162,43 +174,109 @@ class Request:
         return [r for r in self.roots if not r.is_constraint]
 
 
-def _wheel_requirement(path: Path, extras: Sequence[str], markers: str | None) -> Requirement:
-    stem = path.name[: -len(".whl")]
-    name = stem.split("-")[0]
-    text = name + (f"[{','.join(extras)}]" if extras else "") + f" @ {path.resolve().as_uri()}"
-    if markers:
-        text += f" ; {markers}"
-    return Requirement(text)
+_UNNAMED = "pipcompat-unnamed-requirement"
+_HASH_NAMES = ("sha1", "sha224", "sha256", "sha384", "sha512", "md5")
+
+
+def _fragment_hashes(url: str) -> dict[str, list[str]]:
+    fragment = url.partition("#")[2]
+    found: dict[str, list[str]] = {}
+    for part in fragment.split("&"):
+        name, _, value = part.partition("=")
+        if name in _HASH_NAMES and value:
+            found.setdefault(name, []).append(value.lower())
+    return found
+
+
+def _url_filename(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(url.split("#", 1)[0]).path.rstrip("/").rsplit("/", 1)[-1])
+
+
+_NOT_EDITABLE = (
+    "{} is not a valid editable requirement. It should either be a path to a local project or a VCS URL "
+    "(beginning with bzr+http, bzr+https, bzr+ssh, bzr+sftp, bzr+ftp, bzr+lp, bzr+file, git+http, git+https, "
+    "git+ssh, git+git, git+file, hg+file, hg+http, hg+https, hg+ssh, hg+static-http, svn+ssh, svn+http, "
+    "svn+https, svn+svn, svn+file)."
+)
+
+
+def _direct_root_parts(item: ParsedRequirement, cwd: Path) -> tuple[str, str | None, SourceTree | None]:
+    """The URL, the name (when the text gives one) and the source tree of a direct reference."""
+    from pipcompat.dist.sources import check_project_dir, is_source_archive, local_tree
+    from pipcompat.index.urls import is_file_url, url_to_path
+
+    if item.is_vcs:
+        raise PipcompatError(
+            f"{item.text}: VCS requirements are not available yet",
+            hint="install from a source archive or a local checkout of it, or use pip for this one",
+        )
+    name = item.name
+    if item.form is RequirementForm.PATH:
+        path = Path(item.path or item.text)
+        if not path.is_absolute():
+            path = cwd / path
+        shown = item.path or item.text
+        if path.is_dir():
+            check_project_dir(path, shown)
+            tree = local_tree(path, editable=item.is_editable)
+            return str(tree.direct_url["url"]), name, tree
+        if item.is_editable:
+            raise PipcompatError(_NOT_EDITABLE.format(shown))
+        if not path.exists():
+            raise PipcompatError(
+                f"Could not install requirement {shown} because the file {shown!r} does not exist"
+            )
+        if not (path.name.endswith(".whl") or is_source_archive(path.name)):
+            raise PipcompatError(
+                f"Invalid requirement: {shown!r}: it is neither a wheel, a source archive nor a project "
+                "directory"
+            )
+        url = Path(os.path.normpath(os.path.abspath(path))).as_uri()
+    else:
+        url = item.url or ""
+    if is_file_url(url):
+        local = url_to_path(url.split("#", 1)[0])
+        if local.is_dir():
+            check_project_dir(local, str(local))
+            tree = local_tree(local, editable=item.is_editable)
+            return url, name, tree
+        if not local.exists():
+            raise PipcompatError(f"Could not install requirement {url} because {local} does not exist")
+    if item.is_editable:
+        raise PipcompatError(_NOT_EDITABLE.format(item.text))
+    filename = _url_filename(url)
+    if not (filename.endswith(".whl") or is_source_archive(filename)):
+        raise PipcompatError(
+            f"{item.text}: cannot install {filename!r}: it is neither a wheel nor a source archive",
+            hint="point at a .whl, an sdist (.tar.gz, .zip, ...) or a project directory",
+        )
+    if name is None and filename.endswith(".whl"):
+        name = filename.split("-")[0]
+    return url, name, None
 
 
 def _root_from_parsed(item: ParsedRequirement, cwd: Path) -> Root:
     comes_from = item.comes_from
     markers = item.markers
+    tree: SourceTree | None = None
+    unnamed = False
+    link_hashes: dict[str, list[str]] = {}
     try:
-        if item.form in (RequirementForm.NAMED, RequirementForm.DIRECT_URL):
+        if item.form is RequirementForm.NAMED:
             requirement = Requirement(item.text)
-        elif item.form is RequirementForm.URL:
-            url = item.url or ""
-            if url.lower().startswith("file:"):
-                from pipcompat.index.urls import url_to_path
-
-                local = url_to_path(url.split("#", 1)[0])
-                if local.is_dir() or not local.name.endswith(".whl"):
-                    raise _source_build(item.text)
-            elif not url.split("#", 1)[0].lower().endswith(".whl"):
-                raise _source_build(item.text)
-            if item.is_vcs:
-                raise _source_build(item.text)
-            name = item.name or url.split("#", 1)[0].rsplit("/", 1)[-1].split("-")[0]
+        else:
+            url, name, tree = _direct_root_parts(item, cwd)
+            link_hashes = _fragment_hashes(url)
+            if tree is not None:
+                fragment = url.partition("#")[2]
+                url = str(tree.direct_url["url"]) + (f"#{fragment}" if fragment else "")
+            if not name:
+                unnamed = True
+                name = _UNNAMED
             extras = f"[{','.join(item.extras)}]" if item.extras else ""
             requirement = Requirement(f"{name}{extras} @ {url}" + (f" ; {markers}" if markers else ""))
-        else:
-            path = Path(item.path or item.text)
-            if not path.is_absolute():
-                path = cwd / path
-            if not (path.is_file() and path.name.endswith(".whl")):
-                raise _source_build(item.text)
-            requirement = _wheel_requirement(path, item.extras, markers)
     except InvalidRequirement as exc:
         raise PipcompatError(f"invalid requirement {item.text!r}: {exc}") from None
     hashes = {alg: list(digests) for alg, digests in item.hash_options.items()}
@@ -209,14 +287,32 @@ def _root_from_parsed(item: ParsedRequirement, cwd: Path) -> Root:
         hashes=hashes,
         text=item.text,
         is_direct=item.form is not RequirementForm.NAMED,
+        editable=item.is_editable,
+        tree=tree,
+        unnamed=unnamed,
+        link_hashes=link_hashes,
     )
 
 
-def _source_build(text: str) -> PipcompatError:
-    return PipcompatError(
-        f"{text}: building from source is not available yet",
-        hint="install a wheel of it (a .whl file or an index that has one), or use pip for this one",
-    )
+def attach_sources(request: Request, source: Any) -> None:
+    """Tell the building *source* about the request's source trees, and name the requirements given without
+    a name from their metadata (pip prepares them before resolving, too)."""
+    from pipcompat.models import Link
+
+    for root in request.roots:
+        if root.tree is not None and root.url:
+            source.add_tree(root.url, root.tree)
+    for root in request.roots:
+        if not root.unnamed or not root.url:
+            continue
+        url = root.url
+        link = Link(filename=_url_filename(url), url=url, index_url="")
+        name = source.name_of(link)
+        requirement = root.requirement
+        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        marker = f" ; {requirement.marker}" if requirement.marker is not None else ""
+        root.requirement = Requirement(f"{name}{extras} @ {url}{marker}")
+        root.unnamed = False
 
 
 def base_file_options(settings: CommandSettings, environ: Mapping[str, str]) -> FileOptions:
@@ -255,6 +351,7 @@ def gather(
 
     options = base_file_options(settings, ctx.environ)
     roots: list[Root] = []
+    editables = [str(e) for e in (settings.get("editables") or ())]
     if constraint_files:
         result = parse_requirements_files((), constraint_files, environ=ctx.environ, options=options)
         options = result.options
@@ -274,6 +371,25 @@ def gather(
             name=shape.name,
             extras=shape.extras,
             specifier=shape.specifier,
+            url=shape.url,
+            path=shape.path,
+            markers=shape.markers,
+        )
+        roots.append(_root_from_parsed(item, ctx.cwd))
+    for text in editables:
+        try:
+            shape = classify(text, editable=True)
+        except InvalidRequirementText as exc:
+            raise PipcompatError(str(exc), hint=exc.hint) from None
+        item = ParsedRequirement(
+            text=text,
+            form=shape.form,
+            location=_arg_location(),
+            comes_from="",
+            base_dir=str(ctx.cwd),
+            is_editable=True,
+            name=shape.name,
+            extras=shape.extras,
             url=shape.url,
             path=shape.path,
             markers=shape.markers,
@@ -576,6 +692,8 @@ def plan_install(
         for algorithm, digests in root.hashes.items():
             hashes.setdefault(root.key, {}).setdefault(algorithm, []).extend(digests)
     requested = {r.key for r in request.requirements}
+    editable = {r.key for r in request.requirements if r.editable}
+    local_sources = {r.key for r in request.requirements if _is_local_source(r)}
     wanted: list[Wanted] = []
     packages: dict[str, ResolvedPackage] = {}
     links: dict[str, Link] = {}
@@ -587,7 +705,7 @@ def plan_install(
         link = choose_link(package, hashes.get(package.name, {}))
         links[package.name] = link
         current = by_key.get(package.name)
-        if is_installed_link(link) and current is not None:
+        if is_installed_link(link) and current is not None and package.name not in local_sources:
             wanted.append(
                 Wanted(
                     package.display_name,
@@ -603,17 +721,52 @@ def plan_install(
                 package.display_name,
                 str(package.version),
                 direct_url=_strip_fragment(link.url) if package.is_direct else None,
+                editable=package.name in editable,
                 requested=package.requested,
             )
         )
+    # pip builds and installs a local directory or sdist again on every explicit install (a local wheel
+    # of the installed version is left alone).
+    forced = local_sources & set(packages)
     plan = plan_changes(
         installed_from(installed, references),
         wanted,
-        reinstall=policy.force_reinstall,
+        reinstall=policy.force_reinstall or forced,
         remove_extraneous=remove_extraneous,
         keep=keep,
     )
     return Planned(plan, packages, links, len(resolution.packages))
+
+
+def _is_local_source(root: Root) -> bool:
+    """A directory, or a local archive that is not a wheel (pip reinstalls these every time)."""
+    from pipcompat.index.urls import is_file_url
+
+    if root.tree is not None:
+        return root.tree.direct_url.get("vcs_info") is None
+    url = root.url
+    return bool(url and is_file_url(url) and not _strip_fragment(url).endswith(".whl"))
+
+
+def _refuse_tree_hashes(trees: Mapping[str, SourceTree], planned: Planned, roots: Mapping[str, Root]) -> None:
+    """pip's errors for source trees in hash-checking mode: editables and directories have no file to hash."""
+    for key, tree in trees.items():
+        root = roots.get(key)
+        shown = root.text if root is not None and root.text else planned.packages[key].display_name
+        if tree.editable:
+            raise PipcompatError(
+                f"The editable requirement {shown} cannot be installed when requiring hashes, because there "
+                "is no single file to hash."
+            )
+    lines = []
+    for key in trees:
+        root = roots.get(key)
+        shown = root.text if root is not None and root.text else planned.packages[key].display_name
+        lines.append(f"    {shown}")
+    raise PipcompatError(
+        "Can't verify hashes for these file:// requirements because they point to directories:\n"
+        + "\n".join(lines)
+    )
 
 
 def _described(root: Root | None, name: str, version: str, link: Link) -> str:
@@ -632,6 +785,7 @@ def prepare(
     progress: Progress | None = None,
 ) -> dict[str, PreparedWheel]:
     from pipcompat.dist.prepare import WheelRequest, prepare_wheels
+    from pipcompat.models import Link
 
     roots = {r.key: r for r in request.requirements}
     constraint_roots = {r.key: r for r in request.roots if r.is_constraint}
@@ -639,6 +793,18 @@ def prepare(
     for item in request.roots:
         for algorithm, digests in item.hashes.items():
             hashes.setdefault(item.key, {}).setdefault(algorithm, []).extend(digests)
+    link_hashes: dict[str, dict[str, list[str]]] = {}
+    for item in request.roots:
+        for algorithm, digests in item.link_hashes.items():
+            link_hashes.setdefault(item.key, {}).setdefault(algorithm, []).extend(digests)
+    tree_for = getattr(client, "tree_for", None)
+    trees = {}
+    for wanted in planned.plan.installs:
+        tree = tree_for(planned.links[wanted.key].url) if tree_for is not None else None
+        if tree is not None:
+            trees[wanted.key] = tree
+    if request.require_hashes and trees:
+        _refuse_tree_hashes(trees, planned, roots)
     wheel_requests = []
     for wanted in planned.plan.installs:
         package = planned.packages[wanted.key]
@@ -647,14 +813,24 @@ def prepare(
         pinned = True
         if root is not None and not root.is_direct and wanted.key in roots:
             pinned = roots[wanted.key].pinned
+        allowed = hashes.get(wanted.key, {})
+        if wanted.key in link_hashes:
+            allowed = {**link_hashes[wanted.key], **allowed}
+        described = _described(root, package.display_name, str(package.version), link)
+        if wanted.key in trees:
+            # A source tree: its wheel is built now (from the cache while the tree is unchanged) and
+            # prepared like a local wheel; there is no single file to check hashes against.
+            wheel = client.tree_wheel(link.url, package.display_name)
+            link = Link(filename=wheel.name, url=wheel.resolve().as_uri(), index_url="")
+            allowed = {}
         wheel_requests.append(
             WheelRequest(
                 name=package.display_name,
                 version=str(package.version),
                 link=link,
-                allowed_hashes=hashes.get(wanted.key, {}),
+                allowed_hashes=allowed,
                 require_hashes=request.require_hashes,
-                described_as=_described(root, package.display_name, str(package.version), link),
+                described_as=described,
                 pinned=pinned,
             )
         )
@@ -693,6 +869,7 @@ def install_planned(
     *,
     compile: bool,
     extra_removals: Sequence[InstalledDistribution] = (),
+    source: Any = None,
 ) -> None:
     """Install the plan's wheels, replacing what they replace and removing *extra_removals*, all at once."""
     from pipcompat.install.engine import WheelToInstall, install_wheels
@@ -701,12 +878,17 @@ def install_planned(
     for wanted in planned.plan.installs:
         ready = prepared[wanted.key]
         package = planned.packages[wanted.key]
-        direct_url = None
+        direct_url: Mapping[str, Any] | None = None
         if package.is_direct:
-            direct_url = {
-                "url": _strip_fragment(ready.request.link.url),
-                "archive_info": {"hash": f"sha256={ready.sha256}", "hashes": {"sha256": ready.sha256}},
-            }
+            url = planned.links[wanted.key].url
+            direct_url_for = getattr(source, "direct_url_for", None)
+            if direct_url_for is not None:
+                direct_url = direct_url_for(url, ready.sha256)
+            else:
+                direct_url = {
+                    "url": _strip_fragment(url),
+                    "archive_info": {"hash": f"sha256={ready.sha256}", "hashes": {"sha256": ready.sha256}},
+                }
         wheels.append(
             WheelToInstall(
                 path=ready.unpacked.root / ready.request.link.filename,
@@ -815,8 +997,12 @@ def write_report(path: str, planned: Planned, client: Any, destination: Destinat
     for wanted in planned.plan.installs:
         package = planned.packages[wanted.key]
         link = planned.links[wanted.key]
+        info = None
+        if package.is_direct and hasattr(client, "report_download_info"):
+            info = client.report_download_info(link)
         items.append(
             ReportItem(
+                download_info=info,
                 url=_strip_fragment(link.url),
                 metadata=client.metadata(link),
                 hashes=dict(link.hashes),
@@ -842,11 +1028,6 @@ def write_report(path: str, planned: Planned, client: Any, destination: Destinat
 
 
 def _check_option_combinations(settings: CommandSettings) -> None:
-    if settings.get("editables"):
-        raise UsageError(
-            "editable installs are not available yet",
-            hint="install the project without -e (as a wheel), or use pip for editable installs for now",
-        )
     if settings.get("only_dependencies"):
         conflicts = []
         if settings.get("ignore_dependencies"):
@@ -873,7 +1054,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     requirement_files = [str(p) for p in settings.get("requirements") or ()]
     constraint_files = [str(p) for p in settings.get("constraints") or ()]
     args = [str(a) for a in settings.args]
-    if not (args or requirement_files):
+    if not (args or requirement_files or settings.get("editables")):
         if settings.get("find_links"):
             raise PipcompatError(
                 'You must give at least one requirement to install (maybe you meant "pip install '
@@ -910,6 +1091,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         )
         with client, contextlib.closing(fetcher):
             start = time.perf_counter()
+            attach_sources(request, source)
             resolution = resolve_request(
                 request,
                 source,
@@ -955,7 +1137,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             if downloaded:
                 printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")
         start = time.perf_counter()
-        install_planned(planned, prepared, destination, cache, compile=wants_compile(settings))
+        install_planned(planned, prepared, destination, cache, compile=wants_compile(settings), source=source)
         if plan.reinstall:
             printer.info(f"Uninstalled {_count(len(plan.reinstall))} in {_elapsed(start)}")
         printer.info(f"Installed {_count(len(plan.installs))} in {_elapsed(start)}")

@@ -18,11 +18,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipcompat.errors import PipcompatError
+
 if TYPE_CHECKING:
     from pipcompat.cache import Cache
     from pipcompat.commands import Context
     from pipcompat.dist.build import SourceBuilder
     from pipcompat.dist.prepare import WheelRequest
+    from pipcompat.dist.sources import SourceTree
     from pipcompat.models import Link
     from pipcompat.settings import CommandSettings
 
@@ -35,6 +38,8 @@ class SdistFetcher:
         self._dir: Path | None = None
         self._files: dict[str, tuple[Path, str]] = {}
         self._lock = threading.Lock()
+        self.cleanups: list[Path] = []
+        """More temporary directories to remove on :meth:`close`."""
 
     def fetch(self, link: Link) -> tuple[Path, str]:
         """The sdist behind *link* on disk, and its sha256."""
@@ -57,18 +62,90 @@ class SdistFetcher:
             return entry
 
     def close(self) -> None:
+        while self.cleanups:
+            shutil.rmtree(self.cleanups.pop(), ignore_errors=True)
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 
 
 class BuildingSource:
-    """A package source whose sdist metadata, when the index has none, comes from a (metadata) build."""
+    """A package source whose sdist metadata, when the index has none, comes from a (metadata) build.
+
+    Direct references to source trees (local directories, editables, and VCS checkouts) are registered with
+    :meth:`add_tree` under their URL: their metadata and wheels come from the builder's tree methods. The
+    sha256 of every sdist built here is remembered by URL (:meth:`direct_url_for` writes it into PEP 610
+    ``archive_info``, as pip does).
+    """
 
     def __init__(self, source: Any, builder: SourceBuilder, fetcher: SdistFetcher) -> None:
         self.source = source
         self.builder = builder
         self.fetcher = fetcher
+        self.trees: dict[str, SourceTree] = {}
+        self.archive_sha256: dict[str, str] = {}
+        self._editable_dir: Path | None = None
+
+    # -- source trees
+
+    def add_tree(self, url: str, tree: SourceTree) -> None:
+        """Make the direct reference *url* (without fragment) stand for *tree*."""
+        self.trees[url.split("#", 1)[0]] = tree
+
+    def tree_for(self, url: str) -> SourceTree | None:
+        return self.trees.get(url.split("#", 1)[0])
+
+    def tree_wheel(self, url: str, package: str) -> Path:
+        """The wheel of the tree behind *url*: an editable wheel built now (into a directory removed with
+        the fetcher), or the regular wheel from the ``built`` cache while the tree is unchanged."""
+        tree = self.trees[url.split("#", 1)[0]]
+        if tree.editable:
+            if self._editable_dir is None:
+                self._editable_dir = Path(tempfile.mkdtemp(prefix="pipcompat-editable-"))
+                self.fetcher.cleanups.append(self._editable_dir)
+            dest = Path(tempfile.mkdtemp(dir=self._editable_dir))
+            return self.builder.build_editable(tree, package, dest)
+        return self.builder.build_tree_wheel(tree, package)
+
+    def name_of(self, link: Link) -> str:
+        """The project name in the metadata of *link* (a requirement given without a name)."""
+        from email.parser import BytesHeaderParser
+
+        data = self.metadata(link)
+        name = BytesHeaderParser().parsebytes(data).get("Name")
+        if not name:
+            raise PipcompatError(f"{link.url} has no project name in its metadata")
+        return str(name).strip()
+
+    def report_download_info(self, link: Link) -> dict[str, Any] | None:
+        """``download_info`` for pip's report of a direct reference to source (``None``: the default)."""
+        base = link.url.split("#", 1)[0]
+        if self.tree_for(base) is None and base not in self.archive_sha256:
+            return None
+        return self.direct_url_for(link.url, "")
+
+    def direct_url_for(self, url: str, wheel_sha256: str) -> dict[str, Any]:
+        """PEP 610 ``direct_url.json`` data for a direct reference *url* (pip's ``direct_url_from_link``):
+        ``dir_info`` for trees, else ``archive_info`` with the hash from the URL's fragment or of the file
+        (the sdist's, for sdists built here)."""
+        tree = self.tree_for(url)
+        if tree is not None:
+            return dict(tree.direct_url)
+        base, _, fragment = url.partition("#")
+        info: dict[str, Any] = {}
+        for part in fragment.split("&"):
+            name, _, value = part.partition("=")
+            if name in {"sha1", "sha224", "sha384", "sha256", "sha512", "md5"} and value:
+                info = {"hash": f"{name}={value}", "hashes": {name: value}}
+                break
+        if not info:
+            digest = self.archive_sha256.get(base, wheel_sha256)
+            info = {"hash": f"sha256={digest}", "hashes": {"sha256": digest}}
+        result: dict[str, Any] = {"url": base, "archive_info": info}
+        for part in fragment.split("&"):
+            if part.startswith("subdirectory="):
+                result["subdirectory"] = part.partition("=")[2]
+        return result
 
     def links(self, name: str) -> list[Link]:
         links: list[Link] = self.source.links(name)
@@ -77,19 +154,23 @@ class BuildingSource:
     def metadata(self, link: Link) -> bytes:
         from pipcompat.index import SourceBuildUnavailable
 
+        tree = self.tree_for(link.url)
+        if tree is not None:
+            return self.builder.tree_metadata(tree, tree.directory.name)
         try:
             data: bytes = self.source.metadata(link)
             return data
         except SourceBuildUnavailable:
             pass
         path, sha256 = self.fetcher.fetch(link)
+        self.archive_sha256.setdefault(link.url.split("#", 1)[0], sha256)
         return self.builder.metadata(path, sha256, _package_of(link))
 
     def prefetch(self, names: Iterable[str]) -> None:
         self.source.prefetch(names)
 
     def prefetch_metadata(self, links: Iterable[Link]) -> None:
-        self.source.prefetch_metadata(links)
+        self.source.prefetch_metadata([link for link in links if self.tree_for(link.url) is None])
 
     def download(self, link: Link, dest_dir: Path) -> Path:
         path: Path = self.source.download(link, dest_dir)
@@ -97,6 +178,7 @@ class BuildingSource:
 
     def build_wheel(self, request: WheelRequest, sdist: Path, sha256: str) -> Path:
         """The prepare stage's hook: the wheel built from a chosen sdist (built once per sdist)."""
+        self.archive_sha256[request.link.url.split("#", 1)[0]] = sha256
         return self.builder.build_sdist(sdist, sha256, f"{request.name} {request.version}".strip())
 
 

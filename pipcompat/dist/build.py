@@ -39,6 +39,7 @@ from pipcompat.cache import Cache, atomic_directory, digest_key, write_atomic
 from pipcompat.errors import PipcompatError
 
 if TYPE_CHECKING:
+    from pipcompat.dist.sources import SourceTree
     from pipcompat.env.venv import VenvInterpreter
 
 #: pip's and build's defaults for a project without ``[build-system]``.
@@ -227,6 +228,7 @@ class _Session:
     builder: Any
     output: _Output
     env_dir: Path | None
+    work: Path
     ready: bool = False
     """Whether the build requirements are installed."""
 
@@ -272,9 +274,9 @@ class SourceBuilder:
 
     # -- keys and locks
 
-    def _key(self, sha256: str) -> str:
+    def _key(self, sha256: str, kind: str = "sdist-build") -> str:
         return digest_key(
-            "sdist-build",
+            kind,
             sha256.lower(),
             config_key(self.options.config_settings),
             os.path.realpath(self.python) if not self.options.isolation else self._base_key(),
@@ -295,7 +297,9 @@ class SourceBuilder:
     def metadata(self, sdist: Path, sha256: str, package: str) -> bytes:
         """The core metadata of *sdist* (whose sha256 is *sha256*): cached, else from
         ``prepare_metadata_for_build_wheel``, else from a full build."""
-        key = self._key(sha256)
+        return self._metadata_for(self._key(sha256), sdist, package, unpack=True)
+
+    def _metadata_for(self, key: str, source: Path, package: str, *, unpack: bool) -> bytes:
         entry = self.cache.entry("metadata", key)
         with contextlib.suppress(OSError):
             return entry.read_bytes()
@@ -306,13 +310,54 @@ class SourceBuilder:
             if wheel is not None:
                 data = _wheel_metadata(wheel)
             else:
-                with self._session(sdist, package) as session:
+                with self._session(source, package, unpack=unpack) as session:
                     prepared = self._prepare_metadata(session)
                     if prepared is None:
                         prepared = _wheel_metadata(self._build_into_cache(session, key))
                     data = prepared
             write_atomic(entry, data)
             return data
+
+    def tree_metadata(self, tree: SourceTree, package: str) -> bytes:
+        """The core metadata of the project in *tree*: ``prepare_metadata_for_build_wheel`` (for editables
+        ``prepare_metadata_for_build_editable``), cached by the tree's key (see :mod:`pipcompat.dist.sources`)
+        so an unchanged tree is not asked again."""
+        if not tree.editable:
+            return self._metadata_for(self._key(tree.key(), "tree-build"), tree.directory, package, unpack=False)
+        key = self._key(tree.key(), "tree-editable-metadata")
+        entry = self.cache.entry("metadata", key)
+        with contextlib.suppress(OSError):
+            return entry.read_bytes()
+        with self._key_lock(key):
+            with self._session(tree.directory, package, unpack=False) as session:
+                data = self._prepare_metadata(session, "editable")
+                if data is None:
+                    out = session.work / "editable-wheel"
+                    data = _wheel_metadata(self._build_editable(session, out))
+            write_atomic(entry, data)
+            return data
+
+    def build_tree_wheel(self, tree: SourceTree, package: str) -> Path:
+        """A wheel of the (non-editable) project in *tree*: from the ``built`` bucket when the tree's key
+        is unchanged since the last build, else built now (and cached under the new key)."""
+        if tree.editable:
+            raise ValueError("editable trees are built with build_editable")
+        key = self._key(tree.key(), "tree-build")
+        wheel = self._cached_wheel(key)
+        if wheel is not None:
+            return wheel
+        with self._key_lock(key):
+            wheel = self._cached_wheel(key)
+            if wheel is not None:
+                return wheel
+            with self._session(tree.directory, package, unpack=False) as session:
+                return self._build_into_cache(session, key)
+
+    def build_editable(self, tree: SourceTree, package: str, dest_dir: Path) -> Path:
+        """A PEP 660 editable wheel of the project in *tree*, built into *dest_dir* (never cached: an
+        editable wheel points at the tree and is only good for one install)."""
+        with self._session(tree.directory, package, unpack=False) as session:
+            return self._build_editable(session, dest_dir)
 
     def build_sdist(self, sdist: Path, sha256: str, package: str) -> Path:
         """A wheel built from *sdist* (whose sha256 is *sha256*), from the ``built`` bucket when it is
@@ -329,10 +374,21 @@ class SourceBuilder:
                 return self._build_into_cache(session, key)
 
     def build_tree(self, source_dir: Path, package: str, dest_dir: Path) -> Path:
-        """Build the project at *source_dir* into *dest_dir* (no cache: source trees change)."""
+        """Build the project at *source_dir* into *dest_dir* (no cache)."""
         with self._session(source_dir, package, unpack=False) as session:
             self._install_build_requirements(session)
             return Path(self._run(session, "build_wheel", lambda: self._build(session, dest_dir)))
+
+    def _build_editable(self, session: _Session, dest_dir: Path) -> Path:
+        self._install_build_requirements(session, "editable")
+        dest_dir.mkdir(parents=True, exist_ok=True)
+
+        def build() -> str:
+            built: str = session.builder.build("editable", dest_dir, self.options.config_settings or None)
+            self.builds += 1
+            return built
+
+        return Path(self._run(session, "build_editable", build))
 
     # -- steps
 
@@ -375,7 +431,7 @@ class SourceBuilder:
                 self.reporter.detail(
                     f"building {package} with {builder.build_system_requires or 'no requirements'}"
                 )
-            yield _Session(package, source_dir, builder, output, env_dir)
+            yield _Session(package, source_dir, builder, output, env_dir, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -388,7 +444,7 @@ class SourceBuilder:
         except PipcompatError as error:
             raise BuildError(package, f"cannot create the build environment: {error.message}", []) from None
 
-    def _install_build_requirements(self, session: _Session) -> None:
+    def _install_build_requirements(self, session: _Session, distribution: str = "wheel") -> None:
         if session.ready or session.env_dir is None or self.installer is None:
             return
         session.ready = True
@@ -398,8 +454,10 @@ class SourceBuilder:
         extra = sorted(
             self._run(
                 session,
-                "get_requires_for_build_wheel",
-                lambda: session.builder.get_requires_for_build("wheel", self.options.config_settings or None),
+                f"get_requires_for_build_{distribution}",
+                lambda: session.builder.get_requires_for_build(
+                    distribution, self.options.config_settings or None
+                ),
             )
         )
         if extra:
@@ -434,14 +492,14 @@ class SourceBuilder:
         except build.BuildException as error:
             raise BuildError(session.package, str(error), session.output.lines) from None
 
-    def _prepare_metadata(self, session: _Session) -> bytes | None:
-        self._install_build_requirements(session)
-        out = session.source_dir.parent / "pipcompat-metadata"
+    def _prepare_metadata(self, session: _Session, distribution: str = "wheel") -> bytes | None:
+        self._install_build_requirements(session, distribution)
+        out = session.work / "pipcompat-metadata"
         out.mkdir(exist_ok=True)
         found = self._run(
             session,
-            "prepare_metadata_for_build_wheel",
-            lambda: session.builder.prepare("wheel", out, self.options.config_settings or None),
+            f"prepare_metadata_for_build_{distribution}",
+            lambda: session.builder.prepare(distribution, out, self.options.config_settings or None),
         )
         if found is None:
             return None

@@ -99,6 +99,9 @@ class ReportItem:
     is_yanked: bool = False
     requested: bool = False
     requested_extras: Sequence[str] = ()
+    download_info: Mapping[str, Any] | None = None
+    """The PEP 610 data when the caller knows better than the URL and index hashes (source trees, sdists
+    built from a direct reference)."""
 
 
 def download_info(url: str, hashes: Mapping[str, str]) -> dict[str, Any]:
@@ -123,7 +126,11 @@ def installation_report(
     install = []
     for item in items:
         entry: dict[str, Any] = {
-            "download_info": download_info(item.url, item.hashes),
+            "download_info": (
+                dict(item.download_info)
+                if item.download_info is not None
+                else download_info(item.url, item.hashes)
+            ),
             "is_direct": item.is_direct,
             "is_yanked": item.is_yanked,
             "requested": item.requested,
