@@ -204,7 +204,7 @@ _NOT_EDITABLE = (
 
 def _direct_root_parts(item: ParsedRequirement, cwd: Path) -> tuple[str, str | None, SourceTree | None]:
     """The URL, the name (when the text gives one) and the source tree of a direct reference."""
-    from pipcompat.dist.sources import check_project_dir, is_source_archive, local_tree
+    from pipcompat.dist.sources import check_project_dir, is_project_dir, is_source_archive, local_tree
     from pipcompat.index.urls import is_file_url, url_to_path
 
     if item.is_vcs:
@@ -219,6 +219,11 @@ def _direct_root_parts(item: ParsedRequirement, cwd: Path) -> tuple[str, str | N
             path = cwd / path
         shown = item.path or item.text
         if path.is_dir():
+            if item.is_editable and not is_project_dir(path):
+                raise PipcompatError(
+                    f"{local_tree(path).direct_url['url']} does not appear to be a Python project: "
+                    "neither 'setup.py' nor 'pyproject.toml' found."
+                )
             check_project_dir(path, shown)
             tree = local_tree(path, editable=item.is_editable)
             return str(tree.direct_url["url"]), name, tree
@@ -299,6 +304,12 @@ def attach_sources(request: Request, source: Any) -> None:
     a name from their metadata (pip prepares them before resolving, too)."""
     from pipcompat.models import Link
 
+    trees = [r for r in request.roots if r.tree is not None]
+    if request.require_hashes and trees:
+        for root in trees:
+            if root.editable:
+                raise PipcompatError(_EDITABLE_HASHES.format(root.text))
+        raise PipcompatError(_DIRECTORY_HASHES + "".join(f"\n    {r.text}" for r in trees))
     for root in request.roots:
         if root.tree is not None and root.url:
             source.add_tree(root.url, root.tree)
@@ -748,25 +759,26 @@ def _is_local_source(root: Root) -> bool:
     return bool(url and is_file_url(url) and not _strip_fragment(url).endswith(".whl"))
 
 
+_EDITABLE_HASHES = (
+    "The editable requirement {} cannot be installed when requiring hashes, because there is no single file "
+    "to hash."
+)
+_DIRECTORY_HASHES = "Can't verify hashes for these file:// requirements because they point to directories:"
+
+
 def _refuse_tree_hashes(trees: Mapping[str, SourceTree], planned: Planned, roots: Mapping[str, Root]) -> None:
     """pip's errors for source trees in hash-checking mode: editables and directories have no file to hash."""
     for key, tree in trees.items():
         root = roots.get(key)
         shown = root.text if root is not None and root.text else planned.packages[key].display_name
         if tree.editable:
-            raise PipcompatError(
-                f"The editable requirement {shown} cannot be installed when requiring hashes, because there "
-                "is no single file to hash."
-            )
+            raise PipcompatError(_EDITABLE_HASHES.format(shown))
     lines = []
     for key in trees:
         root = roots.get(key)
         shown = root.text if root is not None and root.text else planned.packages[key].display_name
         lines.append(f"    {shown}")
-    raise PipcompatError(
-        "Can't verify hashes for these file:// requirements because they point to directories:\n"
-        + "\n".join(lines)
-    )
+    raise PipcompatError(_DIRECTORY_HASHES + "\n" + "\n".join(lines))
 
 
 def _described(root: Root | None, name: str, version: str, link: Link) -> str:

@@ -227,10 +227,12 @@ def test_prefix_directory(ctx: TestContext, server: IndexServer) -> None:
     assert freeze(ctx, venv) == []
 
 
-def test_editable_installs_are_not_available_yet(ctx: TestContext, server: IndexServer) -> None:
+def test_an_editable_directory_without_a_project_is_pips_error(ctx: TestContext, server: IndexServer) -> None:
     venv = ctx.make_venv()
-    result = install(ctx, venv, server, "-e", ".").assert_failure(2)
-    assert "editable installs are not available yet" in result.stderr
+    result = install(ctx, venv, server, "-e", ".").assert_failure(1)
+    assert "does not appear to be a Python project: neither 'setup.py' nor 'pyproject.toml' found" in (
+        result.stderr
+    )
 
 
 def test_a_source_only_project_is_a_clear_error(ctx: TestContext, index_server: IndexServerFactory) -> None:

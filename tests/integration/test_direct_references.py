@@ -1,0 +1,309 @@
+"""Direct references to source: local project directories, sdists by URL or path, URLs without a name.
+
+They are built through pipcompat's isolated build environments (a real setuptools wheel served by the test
+index), recorded in ``direct_url.json`` as PEP 610 says, and shown by ``pip freeze`` and ``--report`` as
+pip shows them. Local trees are rebuilt only when something in them changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.context import TestContext, venv_python
+from tests.support.index_server import IndexServer, IndexServerFactory
+from tests.support.packages import PackageSpec, build_sdist
+
+pytestmark = pytest.mark.integration
+
+
+_WANT = ["setuptools>=70.1"]
+
+
+@pytest.fixture(scope="session")
+def setuptools_wheels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A setuptools wheel (>= 70.1: no ``wheel`` needed), downloaded once per session by the real pip."""
+    dest = tmp_path_factory.mktemp("setuptools-wheels")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--only-binary",
+            ":all:",
+            "--no-deps",
+            "-d",
+            str(dest),
+            *_WANT,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
+    if proc.returncode != 0 or not list(dest.glob("setuptools-*.whl")):
+        pytest.skip(f"no setuptools wheel could be downloaded:\n{proc.stderr[-2000:]}")
+    yield dest
+
+
+def serve(
+    index_server: IndexServerFactory, specs: list[PackageSpec], backend: Path, tmp_path: Path
+) -> IndexServer:
+    dists = tmp_path / "dists"
+    dists.mkdir(exist_ok=True)
+    for wheel in backend.glob("*.whl"):
+        shutil.copy(wheel, dists / wheel.name)
+    return index_server(specs, dists_dir=dists)
+
+
+def write_project(
+    root: Path, name: str, version: str = "1.0", *, module: str | None = None, body: str = "VALUE = 1\n"
+) -> Path:
+    """A setuptools project (PEP 621) at *root* with one module and a console script ``<module>-cli``."""
+    module = module or name.replace("-", "_").lower()
+    (root / "src" / module).mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(
+        "[build-system]\n"
+        'requires = ["setuptools>=70.1"]\n'
+        'build-backend = "setuptools.build_meta"\n\n'
+        "[project]\n"
+        f'name = "{name}"\n'
+        f'version = "{version}"\n\n'
+        "[project.scripts]\n"
+        f'{module}-cli = "{module}:main"\n',
+        encoding="utf-8",
+    )
+    (root / "src" / module / "__init__.py").write_text(
+        body + "\n\ndef main():\n    print('value', VALUE)\n", encoding="utf-8"
+    )
+    return root
+
+
+def site_packages(venv: Path) -> Path:
+    return next((venv / "lib").glob("python*/site-packages"))
+
+
+def run_python(ctx: TestContext, venv: Path, code: str) -> str:
+    return ctx.run_cmd([str(venv_python(venv)), "-c", code]).assert_success().stdout.strip()
+
+
+def direct_url(venv: Path, dist_info: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads((site_packages(venv) / dist_info / "direct_url.json").read_text())
+    return data
+
+
+def install(ctx: TestContext, venv: Path, server: IndexServer, *args: str | Path) -> str:
+    result = ctx.run("pip", "--python", venv_python(venv), "install", "--index-url", server.url, *args)
+    result.assert_success()
+    return result.stderr
+
+
+def pip_freeze(ctx: TestContext, venv: Path) -> str:
+    return ctx.run_pip("--python", venv_python(venv), "freeze").assert_success().stdout
+
+
+def our_freeze(ctx: TestContext, venv: Path) -> str:
+    return ctx.run("pip", "--python", venv_python(venv), "freeze").assert_success().stdout
+
+
+@pytest.mark.slow
+def test_a_local_project_directory_installs_with_dir_info_and_freezes_like_pip(
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
+) -> None:
+    server = serve(index_server, [], setuptools_wheels, tmp_path)
+    project = write_project(ctx.path("proj"), "Local-Proj")
+    venv = ctx.make_venv()
+    stderr = install(ctx, venv, server, "./proj")
+    assert "+ local-proj==1.0" in stderr.lower()
+    assert run_python(ctx, venv, "import local_proj; print(local_proj.VALUE)") == "1"
+    assert direct_url(venv, "local_proj-1.0.dist-info") == {"url": project.as_uri(), "dir_info": {}}
+    assert (site_packages(venv) / "local_proj-1.0.dist-info" / "REQUESTED").is_file()
+    assert our_freeze(ctx, venv) == pip_freeze(ctx, venv)
+    assert f"@ {project.as_uri()}" in our_freeze(ctx, venv)
+    # The build ran in a throwaway environment: no setuptools in the target.
+    assert not list(site_packages(venv).glob("setuptools*"))
+
+
+@pytest.mark.slow
+def test_an_unchanged_tree_reuses_its_built_wheel_and_any_edit_rebuilds_it(
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
+) -> None:
+    server = serve(index_server, [], setuptools_wheels, tmp_path)
+    project = write_project(ctx.path("proj"), "tree-key")
+    venv = ctx.make_venv()
+    install(ctx, venv, server, "./proj")
+    built = sorted(ctx.cache_dir.glob("built*/**/*.whl"))
+    assert [p.name for p in built] == ["tree_key-1.0-py3-none-any.whl"]
+
+    # pip reinstalls a local directory on every explicit install; unchanged, the wheel comes from the cache.
+    server.clear_log()
+    stderr = install(ctx, venv, server, "./proj")
+    assert "- tree-key==1.0" in stderr and "+ tree-key==1.0" in stderr
+    assert not [p for p in server.paths() if "setuptools" in p], "nothing should have been built"
+    assert sorted(ctx.cache_dir.glob("built*/**/*.whl")) == built
+
+    # Build outputs the backend leaves in the tree (build/, *.egg-info) do not count as changes.
+    assert (project / "build").is_dir() or list(project.glob("src/*.egg-info"))
+
+    # Any edit (even keeping the size) gives a new build with the new code.
+    module = project / "src" / "tree_key" / "__init__.py"
+    time.sleep(0.01)
+    module.write_text(module.read_text().replace("VALUE = 1", "VALUE = 2"), encoding="utf-8")
+    server.clear_log()
+    install(ctx, venv, server, "./proj")
+    assert [p for p in server.paths() if "setuptools" in p], "the edited tree should have been built"
+    assert len(list(ctx.cache_dir.glob("built*/**/*.whl"))) == 2
+    assert run_python(ctx, venv, "import tree_key; print(tree_key.VALUE)") == "2"
+
+
+@pytest.mark.slow
+def test_sdists_by_url_by_file_url_and_by_path_install_with_archive_info(
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
+) -> None:
+    spec = PackageSpec("remote-src", "1.0", wheel=False)
+    server = serve(index_server, [spec], setuptools_wheels, tmp_path)
+    sdist = build_sdist(spec, ctx.path("archives"))
+    sha256 = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    url = server.file_url(spec.sdist_filename)
+
+    venv = ctx.make_venv("by-url")
+    install(ctx, venv, server, f"remote-src @ {url}")
+    assert run_python(ctx, venv, "import remote_src; print('ok')") == "ok"
+    assert direct_url(venv, "remote_src-1.0.dist-info") == {
+        "url": url,
+        "archive_info": {"hash": f"sha256={sha256}", "hashes": {"sha256": sha256}},
+    }
+    assert our_freeze(ctx, venv) == pip_freeze(ctx, venv) == f"remote-src @ {url}#sha256={sha256}\n"
+
+    # A URL without a name: the name comes from the metadata, as with pip.
+    venv = ctx.make_venv("bare-url")
+    stderr = install(ctx, venv, server, url)
+    assert "+ remote-src==1.0" in stderr
+
+    # A local sdist, by path and by file:// URL.
+    for name, requirement in (("by-path", "archives/" + sdist.name), ("by-file-url", sdist.as_uri())):
+        venv = ctx.make_venv(name)
+        install(ctx, venv, server, requirement)
+        info = direct_url(venv, "remote_src-1.0.dist-info")
+        assert info == {
+            "url": sdist.as_uri(),
+            "archive_info": {"hash": f"sha256={sha256}", "hashes": {"sha256": sha256}},
+        }, name
+
+
+@pytest.mark.slow
+def test_a_hash_in_the_url_or_in_hash_options_is_checked_against_the_archive(
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
+) -> None:
+    spec = PackageSpec("hashed-src", "1.0", wheel=False)
+    server = serve(index_server, [spec], setuptools_wheels, tmp_path)
+    sdist = build_sdist(spec, ctx.path("archives"))
+    sha256 = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    url = server.file_url(spec.sdist_filename)
+    venv = ctx.make_venv()
+    wrong = "0" * 64
+    result = ctx.run(
+        "pip", "--python", venv_python(venv), "install", "--index-url", server.url, f"{url}#sha256={wrong}"
+    ).assert_failure(1)
+    assert "THESE PACKAGES DO NOT MATCH THE HASHES" in result.stderr
+    assert sha256 in result.stderr
+    assert not list(site_packages(venv).glob("hashed_src*"))
+
+    ctx.write("requirements.txt", f"hashed-src @ {url} --hash=sha256:{sha256}\n")
+    install(ctx, venv, server, "-r", "requirements.txt")
+    assert (site_packages(venv) / "hashed_src-1.0.dist-info").is_dir()
+
+
+def test_a_directory_in_hash_checking_mode_is_pips_error(
+    ctx: TestContext, index_server: IndexServerFactory, tmp_path: Path
+) -> None:
+    server = index_server([])
+    write_project(ctx.path("proj"), "dir-hashes")
+    venv = ctx.make_venv()
+    result = ctx.run(
+        "pip",
+        "--python",
+        venv_python(venv),
+        "install",
+        "--index-url",
+        server.url,
+        "--require-hashes",
+        "./proj",
+    ).assert_failure(1)
+    assert "Can't verify hashes for these file:// requirements because they point to directories" in (
+        result.stderr
+    )
+
+
+def test_a_directory_that_is_not_a_project_is_pips_error(
+    ctx: TestContext, index_server: IndexServerFactory
+) -> None:
+    server = index_server([])
+    ctx.path("empty").mkdir()
+    venv = ctx.make_venv()
+    result = ctx.run(
+        "pip", "--python", venv_python(venv), "install", "--index-url", server.url, "./empty"
+    ).assert_failure(1)
+    assert "Directory './empty' is not installable. Neither 'setup.py' nor 'pyproject.toml' found." in (
+        result.stderr
+    )
+
+
+def test_vcs_urls_are_refused_clearly(ctx: TestContext, index_server: IndexServerFactory) -> None:
+    server = index_server([])
+    venv = ctx.make_venv()
+    result = ctx.run(
+        "pip",
+        "--python",
+        venv_python(venv),
+        "install",
+        "--index-url",
+        server.url,
+        "pkg @ git+https://example.invalid/pkg.git@v1",
+    ).assert_failure(1)
+    assert "VCS requirements are not available yet" in result.stderr
+
+
+@pytest.mark.slow
+def test_dry_run_report_of_a_directory_and_an_sdist_has_pips_download_info(
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
+) -> None:
+    spec = PackageSpec("report-src", "1.0", wheel=False)
+    server = serve(index_server, [spec], setuptools_wheels, tmp_path)
+    project = write_project(ctx.path("proj"), "report-dir")
+    url = server.file_url(spec.sdist_filename)
+    sha256 = hashlib.sha256(build_sdist(spec, ctx.path("archives")).read_bytes()).hexdigest()
+    venv = ctx.make_venv()
+    result = ctx.run(
+        "pip",
+        "--python",
+        venv_python(venv),
+        "install",
+        "--index-url",
+        server.url,
+        "--dry-run",
+        "--report",
+        "-",
+        "./proj",
+        f"report-src @ {url}",
+    ).assert_success()
+    report = json.loads(result.stdout)
+    by_name = {item["metadata"]["name"]: item for item in report["install"]}
+    assert by_name["report-dir"]["download_info"] == {"url": project.as_uri(), "dir_info": {}}
+    assert by_name["report-dir"]["is_direct"] is True
+    assert by_name["report-src"]["download_info"] == {
+        "url": url,
+        "archive_info": {"hash": f"sha256={sha256}", "hashes": {"sha256": sha256}},
+    }
+    assert by_name["report-src"]["is_direct"] is True
+    assert not list(site_packages(venv).glob("report*"))
