@@ -26,7 +26,8 @@ from pipcompat.errors import PipcompatError
 from pipcompat.models import Link
 from pipcompat.resolver.engine import _build
 from pipcompat.resolver.explain import Explainer
-from pipcompat.resolver.finder import LinkEvaluator, ProjectCache
+from pipcompat.resolver.finder import LinkEvaluator, ProjectCache, parse_version
+from pipcompat.resolver.metadata import CoreMetadata
 from pipcompat.resolver.model import (
     PackageSource,
     Resolution,
@@ -121,6 +122,21 @@ class ForkProvider(Provider):
             self.inherited[dep.identifier] = self.inherited.get(dep.identifier, 0) | extra
         return deps
 
+    def metadata_for(self, candidate: Candidate) -> CoreMetadata:
+        """As uv does, a version this fork can install only from its sdist reads its metadata from one of its
+        wheels for other environments when it has one (a version's files share their dependencies), so a
+        fork for a Python no wheel supports yet (3.15) does not need an sdist build."""
+        link = candidate.link
+        if candidate.direct_url is None and link is not None and not link.filename.endswith(".whl"):
+            for other in self.source.links(candidate.name):
+                name = other.filename
+                wheel = name.endswith(".whl") and name.count("-") >= 4
+                if wheel and parse_version(name.split("-")[1]) == candidate.version:
+                    return super().metadata_for(
+                        replace(candidate, files=(candidate.files[0]._replace(link=other),))
+                    )
+        return super().metadata_for(candidate)
+
     def effective_mask(self, req: Req, parent: Candidate | None) -> int:
         """Where *req* (asked for by *parent*) applies, as far as this fork knows."""
         mask = self.req_masks.get(id(req), self.fork)
@@ -202,7 +218,10 @@ def resolve_forks(
             for package in outcome[0].packages:
                 chosen.setdefault(package.name, package.version)
             continue
-        # A split: resolve the parts in order (later ones prefer the versions earlier ones chose).
+        # A split: resolve the parts in order (later ones prefer the versions earlier ones chose), the part
+        # with the higher lowest Python first, as uv does: newer Pythons get the newest versions they can
+        # use, and older ones take those too when their Requires-Python allows.
+        outcome.sort(key=lambda part: Version(universe.lowest_python(part)), reverse=True)
         pending[:0] = outcome
     return _merge(universe, done, ignored)
 

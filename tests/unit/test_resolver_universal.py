@@ -328,3 +328,15 @@ def test_wheels_for_any_platform_with_a_python_tag_fit_the_pythons_they_name() -
     result = universal(source, "a==1.0", universe=Universe.from_python_version("3.10"))
     assert pins(result) == ["a==1.0"]
     assert result.packages[0].link.filename == "a-1.0-cp310-cp310-any.whl"
+
+
+def test_a_version_with_only_an_sdist_for_the_fork_reads_a_wheels_metadata() -> None:
+    source = (
+        MemorySource().add("native", "1.0", ["helper"], tags=("cp39-cp39-win_amd64",)).add("helper", "1.0")
+    )
+    sdist = "native-1.0.tar.gz"
+    source.files["native"].append(Link(filename=sdist, url=f"https://files.test/{sdist}", index_url=INDEX))
+    # No metadata is served for the sdist (it would need a build): the wheel's is used.
+    result = universal(source, "native", universe=Universe.from_python_version("3.14"))
+    assert pins(result) == ["helper==1.0", "native==1.0"]
+    assert {p.name: p.link.filename for p in result.packages}["native"] == sdist
