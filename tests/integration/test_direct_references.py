@@ -307,3 +307,30 @@ def test_dry_run_report_of_a_directory_and_an_sdist_has_pips_download_info(
     }
     assert by_name["report-src"]["is_direct"] is True
     assert not list(site_packages(venv).glob("report*"))
+
+
+def test_the_tree_key_ignores_build_outputs_and_vcs_dirs_and_sees_every_source_change(tmp_path: Path) -> None:
+    from pipcompat.dist.sources import tree_key
+
+    project = write_project(tmp_path / "proj", "keyed")
+    first = tree_key(project)
+    for ignored in ("build/lib/x.py", "dist/keyed-1.0.tar.gz", ".git/HEAD", "src/keyed.egg-info/PKG-INFO"):
+        path = project / ignored
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x", encoding="utf-8")
+    (project / "src" / "keyed" / "__pycache__").mkdir()
+    (project / "src" / "keyed" / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"x")
+    assert tree_key(project) == first
+
+    module = project / "src" / "keyed" / "__init__.py"
+    stat = module.stat()
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    touched = tree_key(project)
+    assert touched != first
+    (project / "src" / "keyed" / "extra.py").write_text("", encoding="utf-8")
+    assert tree_key(project) not in (first, touched)
+    # A "build" directory below the top is source, not output.
+    (project / "src" / "keyed" / "build").mkdir()
+    before = tree_key(project)
+    (project / "src" / "keyed" / "build" / "steps.py").write_text("", encoding="utf-8")
+    assert tree_key(project) != before
