@@ -377,6 +377,11 @@ class TopLevel:
     marker: Marker | None = None
     """The marker that decides whether it applies and that the output repeats (extras dropped)."""
     text: str = ""
+    tree: Any = None
+    """The local project directory of a path, ``file:`` directory or ``-e`` requirement (a ``SourceTree``)."""
+    editable: bool = False
+    unnamed: bool = False
+    """A bare path or URL: the name comes from its metadata (see :func:`_attach_sources`)."""
 
 
 def rewrite_comes_from(comes_from: str, top_file: str, cwd: Path) -> str:
@@ -444,12 +449,22 @@ def _marker_matches(marker: Marker | None, target: TargetEnvironment, extras: Se
     return any(marker.evaluate(dict(marker_environment(target, extra))) for extra in extras or ("",))
 
 
-def _top_level_from_parsed(item: ParsedRequirement, comes_from: str) -> TopLevel:
+def _top_level_from_parsed(item: ParsedRequirement, comes_from: str, cwd: Path | None = None) -> TopLevel:
     if item.is_editable or item.form not in (RequirementForm.NAMED, RequirementForm.DIRECT_URL):
-        raise PipcompatError(
-            f"{item.location}: {item.text!r} needs a build of a local project or a bare URL, which "
-            "'pipcompat pip compile' cannot do yet",
-            hint="name the package (name @ https://.../file.whl) or use pip-compile for this file",
+        # Paths, bare URLs and editables: pip install's reading (local trees, names from metadata).
+        from pipcompat.commands.pip_install import _root_from_parsed
+
+        root = _root_from_parsed(item, cwd or Path.cwd())
+        requirement = root.requirement
+        return TopLevel(
+            requirement,
+            comes_from,
+            item.is_constraint,
+            requirement.marker,
+            item.text,
+            tree=root.tree,
+            editable=root.editable,
+            unnamed=root.unnamed,
         )
     try:
         requirement = Requirement(item.text)
@@ -659,7 +674,7 @@ def _read_requirement_file(
     items: list[TopLevel] = []
     for item in result.requirements:
         raw = item.comes_from.replace(f" {path} ", f" {shown} ", 1) if path != shown else item.comes_from
-        items.append(_top_level_from_parsed(item, rewrite_comes_from(raw, shown, cwd)))
+        items.append(_top_level_from_parsed(item, rewrite_comes_from(raw, shown, cwd), cwd))
     return items, result.options
 
 
@@ -911,19 +926,24 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
     from pipcompat.resolver import RootRequirement, resolve
 
     values = settings.values
-    roots = [
-        RootRequirement(_without_marker(item.requirement), item.comes_from, item.is_constraint)
-        for item in request.top_level
-        if item.requirement is not None
-    ]
     resolve_options = _resolve_options(request, preferences_as_constraints=True)
     client = make_client(settings, ctx, request)
     # Ask for the requested projects' pages now: they download while the resolver's modules import.
     client.prefetch(
-        dict.fromkeys(r.requirement.name for r in roots if not r.is_constraint and not r.requirement.url)
+        dict.fromkeys(
+            item.requirement.name
+            for item in request.top_level
+            if item.requirement is not None and not item.is_constraint and not item.requirement.url
+        )
     )
     source, fetcher = _building_source(settings, ctx, client)
     with client, fetcher:
+        top_level = _attach_sources(request.top_level, source)
+        roots = [
+            RootRequirement(_without_marker(item.requirement), item.comes_from, item.is_constraint)
+            for item in top_level
+            if item.requirement is not None
+        ]
         resolution = resolve(roots, source, resolve_options)
         for text in resolution.discarded_preferences:
             ctx.printer.warning(f"Discarding {text} to proceed the resolution")
@@ -934,8 +954,13 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
         )
         urls: dict[str, str] = {
             str(canonicalize_name(item.requirement.name)): item.requirement.url
-            for item in request.top_level
+            for item in top_level
             if item.requirement is not None and item.requirement.url
+        }
+        editables = {
+            str(canonicalize_name(item.requirement.name))
+            for item in top_level
+            if item.requirement is not None and item.editable
         }
         pins: list[CompiledPin] = []
         with tempfile.TemporaryDirectory(prefix="pipcompat-compile-") as temp:
@@ -957,10 +982,36 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
                         hashes=hashes,
                         marker=str(marker) if marker is not None else None,
                         url=(urls.get(package.name) or package.link.url) if package.is_direct else None,
+                        editable=package.name in editables,
                         pin_operator=package.pin_operator,
                     )
                 )
     return pins
+
+
+def _attach_sources(top_level: Sequence[TopLevel], source: Any) -> list[TopLevel]:
+    """Register the local trees with the building *source*; name bare paths and URLs from their metadata
+    (pip-compile writes them as ``name @ file:///abs/path``)."""
+    from pipcompat.commands.pip_install import _url_filename
+    from pipcompat.models import Link
+
+    result: list[TopLevel] = []
+    for item in top_level:
+        requirement = item.requirement
+        if requirement is not None and requirement.url and item.tree is not None:
+            source.add_tree(requirement.url, item.tree)
+    for item in top_level:
+        requirement = item.requirement
+        if requirement is not None and requirement.url and item.unnamed:
+            url = requirement.url
+            name = source.name_of(Link(filename=_url_filename(url), url=url, index_url=""))
+            extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+            marker = f" ; {requirement.marker}" if requirement.marker is not None else ""
+            named = Requirement(f"{name}{extras} @ {url}{marker}")
+            result.append(replace(item, requirement=named, unnamed=False))
+            continue
+        result.append(item)
+    return result
 
 
 def _hashes_of(package: Any, client: Any, request: CompileRequest, temp: Path, reuse: bool) -> frozenset[str]:
@@ -1149,6 +1200,11 @@ def resolve_universal_pins(
     for item in request.top_level:
         if item.requirement is None:
             continue
+        if item.tree is not None or item.unnamed:
+            raise PipcompatError(
+                f"{item.text}: local paths, bare URLs and editables are not available with --universal yet",
+                hint="compile without --universal, or name the package (name @ https://.../file.whl)",
+            )
         requirement = Requirement(str(item.requirement))
         requirement.marker = drop_extras(requirement.marker)
         roots.append(RootRequirement(requirement, item.comes_from, item.is_constraint))

@@ -334,3 +334,22 @@ def test_the_tree_key_ignores_build_outputs_and_vcs_dirs_and_sees_every_source_c
     before = tree_key(project)
     (project / "src" / "keyed" / "build" / "steps.py").write_text("", encoding="utf-8")
     assert tree_key(project) != before
+
+
+@pytest.mark.slow
+def test_compile_of_paths_bare_urls_and_editables_matches_pip_compile(
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("piptools")
+    spec = PackageSpec("compiled-src", "1.0", deps=["dep-lib"], wheel=False)
+    server = serve(index_server, [spec, PackageSpec("dep-lib", "3.0")], setuptools_wheels, tmp_path)
+    write_project(ctx.path("proj"), "Path-Proj")
+    write_project(ctx.path("edit"), "edit-proj")
+    ctx.write("requirements.in", f"./proj\n-e ./edit\n{server.file_url(spec.sdist_filename)}\n", dedent=False)
+    args = ["--no-config", "-q", "--cache-dir", str(tmp_path / "c"), "-i", server.url, "requirements.in"]
+    ctx.run_cmd([sys.executable, "-m", "piptools", "compile", *args, "-o", "theirs.txt"]).assert_success()
+    ctx.run("pip", "compile", *args, "-o", "ours.txt").assert_success()
+    theirs = ctx.read("theirs.txt").replace("theirs.txt", "X")
+    assert ctx.read("ours.txt").replace("ours.txt", "X") == theirs
+    assert f"path-proj @ {ctx.path('proj').as_uri()}\n" in theirs
+    assert f"-e {ctx.path('edit').as_uri()}\n" in theirs
