@@ -49,6 +49,11 @@ from pipcompat.lock.piptools_output import (
 )
 from pipcompat.models import apply_name_set
 from pipcompat.requirements import FileOptions, ParsedRequirement, RequirementForm, parse_requirements_files
+from pipcompat.requirements.project_inputs import (
+    ProjectRequirements,
+    read_static_pyproject,
+    requirements_from_metadata,
+)
 
 if TYPE_CHECKING:
     from pipcompat.commands import Context
@@ -473,58 +478,40 @@ def _top_level_from_parsed(item: ParsedRequirement, comes_from: str, cwd: Path |
     return TopLevel(requirement, comes_from, item.is_constraint, requirement.marker, item.text)
 
 
-def read_pyproject(path: Path, shown: str) -> tuple[list[TopLevel], tuple[str, ...]]:
-    """The PEP 621 dependencies of a ``pyproject.toml`` (and the optional ones, with their extra).
+def project_top_level(project: ProjectRequirements) -> list[TopLevel]:
+    """A project file's requirements as top-level requirements, annotated ``<name> (<file>)``."""
+    return [
+        TopLevel(item.requirement, project.comes_from, marker=item.marker, text=item.text)
+        for item in project.requirements
+    ]
 
-    Returns the requirements and the project's extras. Dynamic dependencies need the build backend.
-    """
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PipcompatError(f"could not read {shown}: {exc}") from None
-    project = data.get("project")
-    if not isinstance(project, dict) or "name" not in project:
-        raise PipcompatError(
-            f"{shown} has no [project] table with a name",
-            hint="'pipcompat pip compile' reads static PEP 621 metadata only, for now",
-        )
-    dynamic = project.get("dynamic", [])
-    if "dependencies" in dynamic or "optional-dependencies" in dynamic:
-        raise PipcompatError(
-            f"{shown} declares its dependencies as dynamic, which needs the project's build backend",
-            hint="building project metadata is not available yet; use pip-compile for this project",
-        )
-    name = str(project["name"])
-    comes_from = f"{name} ({PurePath(shown).as_posix()})"
-    result: list[TopLevel] = []
-    for text in project.get("dependencies", []):
-        try:
-            requirement = Requirement(str(text))
-        except InvalidRequirement as exc:
-            raise PipcompatError(f"{shown}: invalid dependency {text!r}: {exc}") from None
-        result.append(TopLevel(requirement, comes_from, marker=requirement.marker, text=str(text)))
-    optional = project.get("optional-dependencies", {}) or {}
-    for extra, texts in optional.items():
-        for text in texts:
-            try:
-                requirement = Requirement(str(text))
-            except InvalidRequirement as exc:
-                raise PipcompatError(f"{shown}: invalid optional dependency {text!r}: {exc}") from None
-            if canonicalize_name(requirement.name) == canonicalize_name(name):
-                raise PipcompatError(
-                    f"{shown}: the extra {extra!r} refers to the project itself, which needs a build",
-                    hint="use pip-compile for this project for now",
-                )
-            # pip-tools replaces the dependency's own marker by the extra's.
-            result.append(
-                TopLevel(requirement, comes_from, marker=Marker(f"extra == '{extra}'"), text=str(text))
-            )
-    return result, tuple(optional)
+def read_project_file(
+    settings: CommandSettings, ctx: Context, name: str, index: IndexOptions
+) -> ProjectRequirements:
+    """The requirements of a ``setup.py``, ``setup.cfg`` or ``pyproject.toml`` input: read statically from
+    a ``pyproject.toml`` when pip-compile does, else from the core metadata its build backend prepares
+    (``prepare_metadata_for_build_wheel``, in an isolated build environment unless
+    ``--no-build-isolation``), as pip-compile does."""
+    path = ctx.cwd / name
+    if PurePath(name).name == "pyproject.toml":
+        static = read_static_pyproject(path, name)
+        if static is not None:
+            return static
+    if not path.exists():
+        raise PipcompatError(f"{name} does not exist")
+    return requirements_from_metadata(project_metadata(settings, ctx, path.parent, index), name)
+
+
+def project_metadata(settings: CommandSettings, ctx: Context, directory: Path, index: IndexOptions) -> bytes:
+    """The core metadata of the project in *directory*, from its build backend."""
+    from pipcompat.dist.sources import local_tree
+
+    client = index_client(settings, ctx, index.file_options(), index)
+    source, stack = _building_source(settings, ctx, client)
+    with stack:
+        data: bytes = source.builder.tree_metadata(local_tree(directory), directory.name)
+        return data
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -731,16 +718,10 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
             top_level += [replace(item, comes_from="-r -") for item in items]
         elif os.path.basename(name) in METADATA_FILENAMES:
             project_file_found = True
-            if os.path.basename(name) != "pyproject.toml":
-                raise PipcompatError(
-                    f"reading {name} needs the project's build backend, which 'pipcompat pip compile' "
-                    "cannot run yet",
-                    hint="list the dependencies in pyproject.toml [project] or a requirements.in file",
-                )
-            items, project_extras = read_pyproject(cwd / name, name)
-            top_level += items
+            project = read_project_file(settings, ctx, name, index)
+            top_level += project_top_level(project)
             if values.get("all_extras"):
-                extras += list(project_extras)
+                extras += list(project.extras)
         else:
             items, file_options = _read_requirement_file(name, cwd, file_options, ctx.environ)
             top_level += items
@@ -844,13 +825,16 @@ def _without_marker(requirement: Requirement) -> Requirement:
 
 def make_client(settings: CommandSettings, ctx: Context, request: CompileRequest) -> Any:
     """The index client for the merged index options (indexes named in the source files included)."""
+    return index_client(settings, ctx, request.file_options, request.index)
+
+
+def index_client(settings: CommandSettings, ctx: Context, options: FileOptions, index: IndexOptions) -> Any:
+    """The index client for *options* (the file-level options) and *index* (the session options)."""
     from pipcompat.cache import Cache
     from pipcompat.index import IndexClient
     from pipcompat.settings import GeneralSettings
 
     general = GeneralSettings.from_settings(settings, ctx.environ)
-    options = request.file_options
-    index = request.index
     cache = Cache(general.cache_dir) if general.cache_dir is not None else None
     return IndexClient(
         index_urls=list(options.index_urls()),
@@ -1174,7 +1158,7 @@ def universal_universe(settings: CommandSettings, src_files: Sequence[str], cwd:
         try:
             project = tomllib.loads((cwd / name).read_text(encoding="utf-8")).get("project", {})
         except (OSError, ValueError):
-            continue  # read_pyproject reports it
+            continue  # read_project_file reports it
         requires_python = project.get("requires-python") if isinstance(project, dict) else None
         if requires_python:
             return Universe.from_requires_python(str(requires_python))
