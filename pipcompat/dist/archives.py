@@ -261,18 +261,25 @@ def _write(
     members: list[_Member], dest: Path, archive: Path, open_member: object, resolve_within: Path
 ) -> None:
     assert callable(open_member)
+    ready: set[Path] = set()
+    """Directories made and found to be inside the destination."""
+    written: set[str] = set()
     for member in members:
         target = dest / member.name
         if member.kind == "dir":
             target.mkdir(parents=True, exist_ok=True)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not _is_within(os.path.realpath(target.parent), resolve_within):
-            raise UnsafeArchiveError(
-                archive, f"member {member.name} would be written outside the destination"
-            )
-        if os.path.lexists(target) and (target.is_symlink() or target.is_dir()):
+        parent = target.parent
+        if parent not in ready:
+            parent.mkdir(parents=True, exist_ok=True)
+            if not _is_within(os.path.realpath(parent), resolve_within):
+                raise UnsafeArchiveError(
+                    archive, f"member {member.name} would be written outside the destination"
+                )
+            ready.add(parent)
+        if member.name in written and (target.is_symlink() or target.is_dir()):
             raise UnsafeArchiveError(archive, f"member {member.name} would overwrite a link or a directory")
+        written.add(member.name)
         if member.kind == "file":
             stream = open_member(member)
             with stream:
