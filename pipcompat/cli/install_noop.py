@@ -224,6 +224,30 @@ def _check_config_file(path: str) -> None:
             raise _NotFast(f"{path}: {key}")
 
 
+def _mentions_pipcompat_table(data: bytes) -> bool:
+    """Whether a ``pyproject.toml`` may hold a ``[tool.pipcompat]`` table (in any TOML spelling).
+
+    Errs on the side of yes: any table header, dotted key or key named ``pipcompat`` counts, and so does
+    any line defining ``tool`` that mentions it; a project merely named or depending on pipcompat does not.
+    """
+    if b"pipcompat" not in data:
+        return False
+    import re
+
+    return (
+        re.search(
+            rb"""^[ \t]*(?:
+                \[.*pipcompat                                  # a table header naming it
+                |["']?tool["']?[ \t]*[.=].*pipcompat            # tool.pipcompat... = / tool = {pipcompat ...}
+                |["']?pipcompat["']?[ \t]*(?:\.[^\n=]*)?=       # a key: pipcompat = / pipcompat.x =
+            )""",
+            data,
+            re.MULTILINE | re.VERBOSE,
+        )
+        is not None
+    )
+
+
 def _check_configuration(environ: Mapping[str, str], cwd: str) -> str:
     """Check every configuration layer; return the cache root (where the interpreter probes are)."""
     if sys.platform in ("win32", "darwin"):
@@ -245,7 +269,7 @@ def _check_configuration(environ: Mapping[str, str], cwd: str) -> str:
         if os.path.exists(pyproject):
             try:
                 with open(pyproject, "rb") as stream:
-                    if b"pipcompat" in stream.read():
+                    if _mentions_pipcompat_table(stream.read()):
                         raise _NotFast(pyproject)
             except OSError:
                 raise _NotFast(pyproject) from None

@@ -198,3 +198,31 @@ def test_the_no_op_paths_harmless_options_are_options_pip_install_has() -> None:
     assert [o for o in install_noop.HARMLESS_OPTIONS if not parser.has_option(o)] == []
     for option in install_noop.FILE_OPTIONS:
         assert option in install_noop.HARMLESS_OPTIONS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[tool.pipcompat]\n",
+        '[tool . "pipcompat".install]\nx = 1\n',
+        'tool.pipcompat.index-url = "x"\n',
+        "[tool]\npipcompat = { index-url = 'x' }\n",
+        '[tool]\n"pipcompat".timeout = 1\n',
+        "tool = { pipcompat = {} }\n",
+        "[tool.pipcompat.install]\nupgrade = true\n",
+    ],
+)
+def test_the_no_op_path_sees_every_spelling_of_a_pipcompat_table(text: str) -> None:
+    import tomllib
+
+    from pipcompat.cli.install_noop import _mentions_pipcompat_table
+
+    assert "pipcompat" in tomllib.loads(text)["tool"]
+    assert _mentions_pipcompat_table(text.encode())
+
+
+def test_a_project_named_or_depending_on_pipcompat_is_not_a_pipcompat_table() -> None:
+    from pipcompat.cli.install_noop import _mentions_pipcompat_table
+
+    text = '[project]\nname = "pipcompat"\ndependencies = [\n  "pipcompat>=1",\n]\n[tool.x]\nlayers = ["pipcompat.cli"]\n'
+    assert not _mentions_pipcompat_table(text.encode())
