@@ -224,5 +224,8 @@ def test_the_no_op_path_sees_every_spelling_of_a_pipcompat_table(text: str) -> N
 def test_a_project_named_or_depending_on_pipcompat_is_not_a_pipcompat_table() -> None:
     from pipcompat.cli.install_noop import _mentions_pipcompat_table
 
-    text = '[project]\nname = "pipcompat"\ndependencies = [\n  "pipcompat>=1",\n]\n[tool.x]\nlayers = ["pipcompat.cli"]\n'
+    text = (
+        '[project]\nname = "pipcompat"\ndependencies = [\n  "pipcompat>=1",\n]\n'
+        '[tool.x]\nlayers = ["pipcompat.cli"]\n'
+    )
     assert not _mentions_pipcompat_table(text.encode())
