@@ -7,8 +7,7 @@ Exit codes follow pip's: 1 for a failed operation, 2 for a usage error.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up time
 if TYPE_CHECKING:
     from pipcompat.models import SourceLocation
 

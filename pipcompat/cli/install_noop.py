@@ -248,6 +248,38 @@ def _mentions_pipcompat_table(data: bytes) -> bool:
     )
 
 
+def pipcompat_files_may_apply(environ: Mapping[str, str], cwd: str) -> bool:
+    """Whether one of pipcompat's own TOML files may apply from *cwd* (the user's ``pipcompat.toml``, the
+    nearest project's ``pipcompat.toml`` or ``[tool.pipcompat]``): :func:`pipcompat.config.pipcompat_toml.
+    pipcompat_sources` would return something."""
+    config_home = environ.get("XDG_CONFIG_HOME", "").strip()
+    home = environ.get("HOME") or os.path.expanduser("~")
+    if not os.path.isabs(config_home):
+        config_home = os.path.join(home, ".config")
+    if os.path.exists(os.path.join(config_home, "pipcompat", "pipcompat.toml")):
+        return True
+    directory = os.path.abspath(cwd)
+    while True:
+        if os.path.exists(os.path.join(directory, "pipcompat.toml")):
+            return True
+        pyproject = os.path.join(directory, "pyproject.toml")
+        if os.path.exists(pyproject):
+            try:
+                with open(pyproject, "rb") as stream:
+                    return _mentions_pipcompat_table(stream.read())
+            except OSError:
+                return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return False
+        directory = parent
+
+
+def pip_config_files(environ: Mapping[str, str], cwd: str) -> list[str]:
+    """Every ``pip.conf`` pip would read that exists."""
+    return [path for path in _config_files(environ, cwd) if os.path.exists(path)]
+
+
 def _check_configuration(environ: Mapping[str, str], cwd: str) -> str:
     """Check every configuration layer; return the cache root (where the interpreter probes are)."""
     if sys.platform in ("win32", "darwin"):
@@ -255,29 +287,9 @@ def _check_configuration(environ: Mapping[str, str], cwd: str) -> str:
     _check_variables(environ)
     for path in _config_files(environ, cwd):
         _check_config_file(path)
-    config_home = environ.get("XDG_CONFIG_HOME", "").strip()
+    if pipcompat_files_may_apply(environ, cwd):
+        raise _NotFast("pipcompat's configuration files")
     home = environ.get("HOME") or os.path.expanduser("~")
-    if not os.path.isabs(config_home):
-        config_home = os.path.join(home, ".config")
-    if os.path.exists(os.path.join(config_home, "pipcompat", "pipcompat.toml")):
-        raise _NotFast("pipcompat.toml")
-    directory = cwd
-    while True:
-        if os.path.exists(os.path.join(directory, "pipcompat.toml")):
-            raise _NotFast("pipcompat.toml")
-        pyproject = os.path.join(directory, "pyproject.toml")
-        if os.path.exists(pyproject):
-            try:
-                with open(pyproject, "rb") as stream:
-                    if _mentions_pipcompat_table(stream.read()):
-                        raise _NotFast(pyproject)
-            except OSError:
-                raise _NotFast(pyproject) from None
-            break  # the nearest project directory is the only one read
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
     chosen = environ.get("PIPCOMPAT_CACHE_DIR")
     if chosen:
         return os.path.expanduser(chosen)

@@ -29,9 +29,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-
-from pipcompat.errors import ConfigurationError, PipcompatError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,6 +37,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any, NoReturn
 
+    from pipcompat.errors import PipcompatError
     from pipcompat.models import ConfigValue
     from pipcompat.settings import CommandSettings
 
@@ -56,21 +54,42 @@ CORE_DEPS = ("pip",)
 USAGE_HINT = "run 'pipcompat venv --help' for the options"
 
 
-@dataclass(frozen=True)
 class VenvOption:
-    """One option: its strings, destination, how it acts and whether CPython's venv has it."""
+    """One option: its strings, destination, how it acts and whether CPython's venv has it.
 
-    opts: tuple[str, ...]
-    dest: str
-    help: str
-    action: str = "flag"
-    """``flag`` (stores ``const``), ``store`` (takes a value) or ``count``."""
-    const: object = True
-    default: object = False
-    metavar: str | None = None
-    cpython: bool = True
-    """Whether ``python -m venv`` has this option (only these may be abbreviated)."""
-    configurable: bool = True
+    A plain class, not a dataclass: :mod:`dataclasses` (with :mod:`inspect`) costs more to import than
+    the whole of a warm ``pipcompat venv --without-pip`` is allowed.
+    """
+
+    __slots__ = ("action", "configurable", "const", "cpython", "default", "dest", "help", "metavar", "opts")
+
+    def __init__(
+        self,
+        opts: tuple[str, ...],
+        dest: str,
+        help: str,
+        *,
+        action: str = "flag",
+        const: object = True,
+        default: object = False,
+        metavar: str | None = None,
+        cpython: bool = True,
+        configurable: bool = True,
+    ) -> None:
+        self.opts = opts
+        self.dest = dest
+        self.help = help
+        self.action = action
+        """``flag`` (stores ``const``), ``store`` (takes a value) or ``count``."""
+        self.const = const
+        self.default = default
+        self.metavar = metavar
+        self.cpython = cpython
+        """Whether ``python -m venv`` has this option (only these may be abbreviated)."""
+        self.configurable = configurable
+
+    def __repr__(self) -> str:
+        return f"VenvOption({self.opts!r}, {self.dest!r})"
 
 
 SYMLINKS_DEFAULT = os.name != "nt"
@@ -343,8 +362,27 @@ def expand_abbreviations(argv: Sequence[str]) -> list[str]:
 
 
 # -- configuration -------------------------------------------------------------------------------------
-def load_config(environ: Mapping[str, str], cwd: Path) -> tuple[ConfigValue, ...]:
+def _configuration_may_apply(environ: Mapping[str, str], cwd: str) -> bool:
+    """Whether some configuration may set a ``venv`` option: a ``pip.conf`` that exists, a ``PIP_*`` or
+    ``PIPCOMPAT_*`` variable naming one of its options, or one of pipcompat's own files. When none does,
+    :func:`load_config` returns nothing without importing the configuration layers (start-up)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    from pipcompat.cli.install_noop import pip_config_files, pipcompat_files_may_apply
+
+    for name in environ:
+        for prefix in ("PIPCOMPAT_", "PIP_"):
+            if name.startswith(prefix):
+                if _option_for(name[len(prefix) :].lower().replace("_", "-")) is not None:
+                    return True
+                break
+    return bool(pip_config_files(environ, cwd)) or pipcompat_files_may_apply(environ, cwd)
+
+
+def load_config(environ: Mapping[str, str], cwd: str | os.PathLike[str]) -> tuple[ConfigValue, ...]:
     """pipcompat's configuration values for ``venv`` (``PIPCOMPAT_*``, config files), if that is built yet."""
+    if not _configuration_may_apply(environ, os.fspath(cwd)):
+        return ()
     try:
         import pipcompat.config as config_module
     except ModuleNotFoundError as exc:
@@ -354,7 +392,9 @@ def load_config(environ: Mapping[str, str], cwd: Path) -> tuple[ConfigValue, ...
     loader = getattr(config_module, "load_config_values", None)
     if loader is None:
         return ()
-    values: Sequence[ConfigValue] = loader(COMMAND, isolated=False, environ=environ, cwd=cwd)
+    from pathlib import Path
+
+    values: Sequence[ConfigValue] = loader(COMMAND, isolated=False, environ=environ, cwd=Path(cwd))
     return tuple(values)
 
 
@@ -379,6 +419,8 @@ def _config_value(option: VenvOption, item: ConfigValue) -> object:
                 return count
         return option.const if strtobool(item.value) else option.default
     except ValueError:
+        from pipcompat.errors import ConfigurationError
+
         raise ConfigurationError(
             f"{item.value!r} is not a valid value for {item.key} (from {item.origin})",
             hint="use yes/no, true/false or 1/0" + (" or a count" if option.action == "count" else ""),
@@ -387,12 +429,24 @@ def _config_value(option: VenvOption, item: ConfigValue) -> object:
 
 
 # -- parsing -------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
 class ParsedVenv:
     """Either the settings of a run, or text to print instead (``--help``)."""
 
-    settings: CommandSettings | None = None
-    output: str | None = None
+    __slots__ = ("output", "settings")
+
+    def __init__(self, settings: CommandSettings | None = None, output: str | None = None) -> None:
+        self.settings = settings
+        self.output = output
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParsedVenv):
+            return NotImplemented
+        return (self.settings, self.output) == (other.settings, other.output)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ParsedVenv(settings={self.settings!r}, output={self.output!r})"
 
 
 class VenvValues:
@@ -462,9 +516,7 @@ def parse_values(
             values[option.dest] = option.default
             origins[option.dest] = DEFAULT_ORIGIN
     if config is None:
-        from pathlib import Path
-
-        config = load_config(environ, Path(cwd))
+        config = load_config(environ, cwd)
     for item in config:
         configured = _option_for(item.key)
         if configured is None:
@@ -482,6 +534,8 @@ def parse_values(
     origins["dirs"] = COMMAND_LINE_ORIGIN if dirs_given else DEFAULT_ORIGIN
 
     if values["upgrade"] and values["clear"]:
+        from pipcompat.errors import PipcompatError
+
         raise PipcompatError("you cannot supply --upgrade and --clear together", exit_code=1)
     return VenvValues(values, origins, given, dirs)
 
@@ -531,7 +585,11 @@ def main(argv: list[str]) -> int:
     """``pipcompat venv [options] [ENV_DIR ...]``: returns the exit status, printing errors as one line."""
     try:
         return run(argv)
-    except PipcompatError as exc:
+    except Exception as exc:
+        from pipcompat.errors import PipcompatError
+
+        if not isinstance(exc, PipcompatError):
+            raise
         from pipcompat.ui import render_error
 
         render_error(exc)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from pipcompat.errors import NotImplementedOptionError, PipcompatError
 from pipcompat.ui import Printer
 
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up time
 if TYPE_CHECKING:  # settings' typed families are not needed to import a command (start-up)
+    from collections.abc import Mapping
     from pathlib import Path
 
     from pipcompat.settings import CommandSettings

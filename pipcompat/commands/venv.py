@@ -16,6 +16,7 @@ imported only when they are needed. :func:`create_environments` is what ``pipcom
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 from pipcompat import __version__
@@ -86,6 +87,23 @@ def options_from_values(values: Mapping[str, Any]) -> VenvOptions:
 
 def options_from_settings(settings: CommandSettings) -> VenvOptions:
     return options_from_values(settings.values)
+
+
+def default_cache_root(environ: Mapping[str, str]) -> str:
+    """:func:`pipcompat.config.default_cache_dir` (a test holds them equal), without importing the
+    configuration layers where the environment alone decides it."""
+    chosen = environ.get("PIPCOMPAT_CACHE_DIR")
+    if chosen:
+        return os.path.expanduser(chosen)
+    if sys.platform in ("win32", "darwin"):
+        from pipcompat.config import default_cache_dir
+
+        return os.fspath(default_cache_dir(environ))
+    base = environ.get("XDG_CACHE_HOME", "").strip()
+    if not os.path.isabs(base):
+        home = environ.get("HOME") or os.path.expanduser("~")
+        base = os.path.join(home, ".cache")
+    return os.path.join(base, "pipcompat")
 
 
 # -- the base interpreter --------------------------------------------------------------------------------
@@ -270,9 +288,7 @@ def create_environments(
     started = time.perf_counter()
     cwd = os.fspath(cwd)
     options = options_from_values(values)
-    from pipcompat.config import default_cache_dir
-
-    cache_root = os.fspath(default_cache_dir(environ))
+    cache_root = default_cache_root(environ)
     interpreter = find_base(values.get("python"), environ=environ, cwd=cwd, cache_root=cache_root)
     printer.info(
         f"Using {interpreter.implementation_display} {interpreter.python_version} interpreter at: "

@@ -10,8 +10,9 @@ values quoted for that shell.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import NamedTuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 BASH = r"""# Source this file from bash, zsh or another POSIX shell: `source <env>/bin/activate`.
 # Running it as a program does nothing useful: it must change the shell that sources it.
@@ -270,10 +271,17 @@ export alias deactivate = overlay hide activate
 """
 
 
-def _quote_posix(value: str) -> str:
-    import shlex
+#: What :func:`shlex.quote` leaves unquoted (``[\w@%+=:,./-]`` in ASCII); a test holds the two equal.
+_POSIX_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
 
-    return shlex.quote(value)
+
+def _quote_posix(value: str) -> str:
+    """:func:`shlex.quote`, without importing :mod:`shlex` (and :mod:`re`) at start-up."""
+    if not value:
+        return "''"
+    if all(char in _POSIX_SAFE for char in value):
+        return value
+    return "'" + value.replace("'", "'\"'\"'") + "'"
 
 
 def _quote_fish(value: str) -> str:
@@ -296,12 +304,18 @@ def _quote_nushell(value: str) -> str:
     return f"r{hashes}'{value}'{hashes}"
 
 
-class ActivationScript(NamedTuple):
+class ActivationScript:
     """One script: its file name, its template and how its shell quotes a string."""
 
-    name: str
-    template: str
-    quote: Callable[[str], str]
+    __slots__ = ("name", "quote", "template")
+
+    def __init__(self, name: str, template: str, quote: Callable[[str], str]) -> None:
+        self.name = name
+        self.template = template
+        self.quote = quote
+
+    def __repr__(self) -> str:
+        return f"ActivationScript({self.name!r})"
 
 
 SCRIPTS: tuple[ActivationScript, ...] = (

@@ -81,6 +81,14 @@ VENV_FORBIDDEN = (
     "pipcompat.env.interpreters",
     "pipcompat.install",
     "pipcompat.cli.parser",
+    "pipcompat.config",
+    "pipcompat.models",
+    "dataclasses",
+    "inspect",
+    "typing",
+    "pathlib",
+    "shlex",
+    "configparser",
 )
 
 
@@ -112,7 +120,11 @@ def test_warm_venv_without_pip_imports_and_spawns_nothing_heavy(tmp_path: Path) 
     assert second["status"] == 0
     assert second["spawned"] == []
     modules = set(second["modules"])
-    heavy = {name for name in modules if name in VENV_FORBIDDEN or name.split(".")[0] in HEAVY}
+    heavy = {
+        name
+        for name in modules
+        if name.split(".")[0] in HEAVY or any(name == f or name.startswith(f + ".") for f in VENV_FORBIDDEN)
+    }
     assert not heavy, f"imported {sorted(heavy)}"
     assert (tmp_path / "two" / "pyvenv.cfg").is_file()
 
@@ -229,3 +241,37 @@ def test_a_project_named_or_depending_on_pipcompat_is_not_a_pipcompat_table() ->
         '[tool.x]\nlayers = ["pipcompat.cli"]\n'
     )
     assert not _mentions_pipcompat_table(text.encode())
+
+
+def test_the_posix_quoting_of_activation_scripts_is_shlex_quote() -> None:
+    import shlex
+
+    from pipcompat.env.activation import _quote_posix
+
+    for value in [
+        "",
+        "plain",
+        "with space",
+        "it's",
+        "$HOME",
+        "a\\b",
+        "ünï",
+        "x=1,y:2/.@%+-",
+        "tab\there",
+        "*",
+    ]:
+        assert _quote_posix(value) == shlex.quote(value)
+
+
+def test_the_venv_cache_root_is_the_configurations_default(tmp_path: Path) -> None:
+    from pipcompat.commands.venv import default_cache_root
+    from pipcompat.config import default_cache_dir
+
+    for environ in [
+        {"PIPCOMPAT_CACHE_DIR": str(tmp_path / "c")},
+        {"PIPCOMPAT_CACHE_DIR": "~/c"},
+        {"XDG_CACHE_HOME": str(tmp_path / "x"), "HOME": str(tmp_path)},
+        {"XDG_CACHE_HOME": "relative", "HOME": str(tmp_path)},
+        {"HOME": str(tmp_path)},
+    ]:
+        assert default_cache_root(environ) == str(default_cache_dir(environ))
