@@ -390,6 +390,9 @@ _REQUIREMENT = re.compile(
 )
 
 
+_ONLY_EXTRA = re.compile(r"""^\s*extra\s*==\s*(['"])([A-Za-z0-9._-]*)\1\s*$""")
+
+
 class QuickRequirement:
     """A requirement with its name canonical, extras canonical, specifiers and marker parsed."""
 
@@ -424,9 +427,13 @@ def parse_requirement(text: str) -> QuickRequirement:
     marker_text = match["marker"]
     marker = None
     if marker_text is not None:
-        if not marker_text.strip():
+        only_extra = _ONLY_EXTRA.match(marker_text)
+        if only_extra is not None:  # most Requires-Dist markers: read without the tokenizer
+            marker = ("cmp", ("variable", "extra"), "==", ("value", canonical(only_extra[2])))
+        elif not marker_text.strip():
             raise Doubt(text)
-        marker = parse_marker(marker_text)
+        else:
+            marker = parse_marker(marker_text)
     return QuickRequirement(canonical(match["name"]), frozenset(extras), parse_specifiers(spec_text), marker)
 
 
@@ -450,33 +457,47 @@ class QuickDistribution:
 
 _HEADERS_END = re.compile(rb"\r?\n\r?\n")
 _HEADER = re.compile(r"^([!-9;-~]+):[ \t]*(.*?)\s*$")
+_HEADER_NAME = re.compile(r"^[!-9;-~]+$")
 _WANTED_HEADERS = frozenset({"requires-dist", "provides-extra"})
 
 
 def read_headers(dist_info: str) -> dict[str, list[str]]:
     """``Requires-Dist`` and ``Provides-Extra`` of a ``METADATA`` file (lower-case keys); or Doubt."""
+    data = b""
     try:
-        with open(os.path.join(dist_info, "METADATA"), "rb") as stream:
-            data = stream.read()
+        fd = os.open(os.path.join(dist_info, "METADATA"), os.O_RDONLY)
+        try:
+            while True:  # the headers only: the description after them can be long
+                chunk = os.read(fd, 16384)
+                data += chunk
+                end = _HEADERS_END.search(data)
+                if end is not None:
+                    data = data[: end.start()]
+                    break
+                if not chunk:
+                    break
+        finally:
+            os.close(fd)
     except OSError:
         raise Doubt(dist_info) from None
-    end = _HEADERS_END.search(data)
-    if end is not None:
-        data = data[: end.start()]
     text = data.decode("utf-8", "surrogateescape")
     headers: dict[str, list[str]] = {name: [] for name in _WANTED_HEADERS}
-    last = ""
+    wanted = False
     for line in text.splitlines():
         if line[:1] in (" ", "\t"):
-            if last in _WANTED_HEADERS:
+            if wanted:
                 raise Doubt(dist_info)  # a folded value: leave it to the email parser
             continue
-        match = _HEADER.match(line)
-        if match is None:
-            raise Doubt(dist_info)
-        last = match[1].lower()
-        if last in _WANTED_HEADERS:
-            headers[last].append(match[2])
+        colon = line.find(":")
+        name = line[:colon].lower() if colon > 0 else ""
+        wanted = name in _WANTED_HEADERS
+        if wanted:
+            match = _HEADER.match(line)
+            if match is None:
+                raise Doubt(dist_info)
+            headers[name].append(match[2])
+        elif not _HEADER_NAME.match(name):
+            raise Doubt(dist_info)  # not a header: the email parser would end the headers here
     return headers
 
 
