@@ -390,19 +390,32 @@ _REQUIREMENT = re.compile(
 )
 
 
+#: What a list of specifiers looks like (each one is read in full when it is used).
+_ONE_SPEC = r"(?:~=|==|!=|<=|>=|<|>)\s*[^\s,;()=<>~!][^\s,;()]*\s*"
+_SPEC_TEXT = re.compile(rf"^\s*(?:{_ONE_SPEC}(?:,\s*{_ONE_SPEC})*)?$")
 _ONLY_EXTRA = re.compile(r"""^\s*extra\s*==\s*(['"])([A-Za-z0-9._-]*)\1\s*$""")
 
 
 class QuickRequirement:
-    """A requirement with its name canonical, extras canonical, specifiers and marker parsed."""
+    """A requirement with its name canonical, extras canonical and marker parsed; its specifiers are
+    read when first asked for (most dependencies of an installed distribution are for extras nobody
+    asked for, and are never checked)."""
 
-    __slots__ = ("extras", "marker", "name", "specs")
+    __slots__ = ("_specs", "extras", "marker", "name", "spec_text")
 
-    def __init__(self, name: str, extras: frozenset[str], specs: list[Spec], marker: Marker | None) -> None:
+    def __init__(self, name: str, extras: frozenset[str], spec_text: str, marker: Marker | None) -> None:
         self.name = name
         self.extras = extras
-        self.specs = specs
+        self.spec_text = spec_text
         self.marker = marker
+        self._specs: list[Spec] | None = None
+
+    @property
+    def specs(self) -> list[Spec]:
+        """The parsed specifiers; raises :class:`Doubt`."""
+        if self._specs is None:
+            self._specs = parse_specifiers(self.spec_text)
+        return self._specs
 
     def applies(self, environment: Mapping[str, str]) -> bool:
         return self.marker is None or evaluate_marker(self.marker, environment)
@@ -434,7 +447,9 @@ def parse_requirement(text: str) -> QuickRequirement:
             raise Doubt(text)
         else:
             marker = parse_marker(marker_text)
-    return QuickRequirement(canonical(match["name"]), frozenset(extras), parse_specifiers(spec_text), marker)
+    if not _SPEC_TEXT.match(spec_text):
+        raise Doubt(text)
+    return QuickRequirement(canonical(match["name"]), frozenset(extras), spec_text, marker)
 
 
 # -- installed distributions ---------------------------------------------------------------------------------
@@ -455,7 +470,6 @@ class QuickDistribution:
         return self._headers
 
 
-_HEADERS_END = re.compile(rb"\r?\n\r?\n")
 _HEADER = re.compile(r"^([!-9;-~]+):[ \t]*(.*?)\s*$")
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")
 _WANTED_HEADERS = frozenset({"requires-dist", "provides-extra"})
@@ -470,9 +484,10 @@ def read_headers(dist_info: str) -> dict[str, list[str]]:
             while True:  # the headers only: the description after them can be long
                 chunk = os.read(fd, 16384)
                 data += chunk
-                end = _HEADERS_END.search(data)
-                if end is not None:
-                    data = data[: end.start()]
+                # the first empty line (\n\n or \n\r\n), where the headers end
+                ends = [i for i in (data.find(b"\n\n"), data.find(b"\n\r\n")) if i >= 0]
+                if ends:
+                    data = data[: min(ends)]
                     break
                 if not chunk:
                     break

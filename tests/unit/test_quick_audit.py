@@ -13,7 +13,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from pipcompat.env.installed import ScanEnvironment, scan_installed
+from pipcompat.env.installed import InstalledDistribution, ScanEnvironment, scan_installed
 from pipcompat.install import quick_audit
 from pipcompat.install.quick_audit import Doubt
 from pipcompat.install.satisfied import satisfied_closure
@@ -240,3 +240,46 @@ def test_audit_agrees_with_satisfied_closure_on_the_dev_environment() -> None:
         theirs = satisfied_closure([Requirement(t) for t in texts], [], installed, markers)
         assert mine == theirs, texts
     assert answered > len(requests) * 0.8
+
+
+def test_headers_read_as_the_email_parser_reads_them(tmp_path: Path) -> None:
+    environment = ScanEnvironment(sys_path=[], prefix=sys.prefix, in_virtualenv=True)
+    samples = {
+        "crlf": b"Name: a\r\nRequires-Dist: b>=1\r\nProvides-Extra: x\r\n\r\nbody\r\n",
+        "no-body": b"Metadata-Version: 2.1\nName: a\nRequires-Dist: b ; extra == 'x'\nRequires-Dist: c\n",
+        "long": b"Name: a\nLicense: line one\n  line two\nrequires-dist: b\n\nRequires-Dist: not-a-header\n",
+    }
+    infos = []
+    for name, data in samples.items():
+        info = tmp_path / f"{name}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_bytes(data)
+        infos.append(info)
+    for path in sys.path:
+        infos += list(Path(path or ".").glob("*.dist-info"))
+    read = 0
+    for info in infos:
+        try:
+            headers = quick_audit.read_headers(str(info))
+        except Doubt:
+            continue
+        read += 1
+        dist = InstalledDistribution(info, environment)
+        assert headers["requires-dist"] == dist.requires, info
+        assert headers["provides-extra"] == [str(e) for e in dist.metadata.get_all("Provides-Extra") or []]
+    assert read > len(infos) * 0.9
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Name: a\nRequires-Dist: b\n  ; extra == 'x'\n",  # a folded value
+        b"Name: a\nnot a header line\nRequires-Dist: b\n",
+    ],
+)
+def test_headers_the_email_parser_reads_differently_are_a_doubt(tmp_path: Path, data: bytes) -> None:
+    info = tmp_path / "a-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_bytes(data)
+    with pytest.raises(Doubt):
+        quick_audit.read_headers(str(info))
