@@ -28,7 +28,7 @@ from pipcompat.cache import Cache
 from pipcompat.dist.unpack import InvalidWheelError, UnpackedWheel, record_hash, unpack_wheel
 from pipcompat.env.installed import InstalledDistribution, ScanEnvironment
 from pipcompat.errors import PipcompatError
-from pipcompat.install.link import LinkMode, link_file
+from pipcompat.install.link import LinkMode, link_file, link_many
 from pipcompat.install.scheme import SCHEME_KEYS, Scheme
 from pipcompat.install.transaction import JOURNAL_NAME, Transaction, environment_lock, recover_interrupted
 from pipcompat.install.uninstall import remove_in, uninstall_set
@@ -69,6 +69,9 @@ class _Pending:
     version: str
     lib_dir: Path
     records: list[tuple[Path, str, int]] = field(default_factory=list)
+    """Files outside the wheel's lib directory tree (scripts, ``.data``, metadata written here)."""
+    lib_rows: list[tuple[str, str, int]] = field(default_factory=list)
+    """Files linked under the lib directory: (posix path relative to it, RECORD hash, size)."""
     kinds: dict[str, int] = field(default_factory=dict)
 
 
@@ -118,6 +121,62 @@ def _write_new(
     return record_hash(data), len(data)
 
 
+def _directories(relatives: Sequence[str]) -> list[str]:
+    """Every directory (relative, posix) that holds a file of *relatives*, parents before children."""
+    found: set[str] = set()
+    for relative in relatives:
+        directory = relative.rpartition("/")[0]
+        while directory and directory not in found:
+            found.add(directory)
+            directory = directory.rpartition("/")[0]
+    return sorted(found)
+
+
+def _link_lib_files(
+    pending: _Pending, relatives: list[str], transaction: Transaction, mode: LinkMode
+) -> None:
+    """Link one wheel's files that go into its lib directory, in one batch.
+
+    Directories are made once each (journalled together); files in a directory this batch made cannot
+    be in the way, so they go straight to ``os.link`` after one journal write for all of them; files in
+    directories that were there already are checked first, and one in the way is stashed as a single
+    file would be.
+    """
+    lib = os.fspath(pending.lib_dir)
+    tree = os.fspath(pending.unpacked.tree)
+    transaction.make_dirs(pending.lib_dir)
+    directories = _directories(relatives)
+    made = set(transaction.make_new_dirs([f"{lib}/{d}" for d in directories]))
+    fresh: list[str] = []
+    existing_dir: list[str] = []
+    for relative in relatives:
+        directory = relative.rpartition("/")[0]
+        if directory and f"{lib}/{directory}" in made:
+            fresh.append(relative)
+        else:
+            existing_dir.append(relative)
+    in_the_way = [r for r in existing_dir if os.path.lexists(f"{lib}/{r}")]
+    if in_the_way:
+        blocked = set(in_the_way)
+        fresh.extend(r for r in existing_dir if r not in blocked)
+    else:
+        fresh.extend(existing_dir)
+    targets = [f"{lib}/{r}" for r in fresh]
+    transaction.will_create(targets)
+    try:
+        kinds, raced = link_many(tree, lib, fresh, mode)
+    finally:
+        transaction.created_many(targets)
+    for kind, count in kinds.items():
+        pending.kinds[kind] = pending.kinds.get(kind, 0) + count
+    for relative in [*in_the_way, *raced]:
+        destination = pending.lib_dir / relative
+        transaction.prepare_target(destination)
+        kind = link_file(pending.unpacked.tree / relative, destination, mode)
+        transaction.created(destination)
+        pending.kinds[kind] = pending.kinds.get(kind, 0) + 1
+
+
 def _link_one(
     pending: _Pending, scheme: Scheme, transaction: Transaction, mode: LinkMode, python: str
 ) -> None:
@@ -125,35 +184,36 @@ def _link_one(
     data_prefix = unpacked.dist_info[: -len(".dist-info")] + ".data/"
     skip = {f"{unpacked.dist_info}/{n}" for n in ("RECORD", "RECORD.jws", "RECORD.p7s", "INSTALLER")}
     skip |= {f"{unpacked.dist_info}/REQUESTED", f"{unpacked.dist_info}/direct_url.json"}
+    relatives: list[str] = []
     for entry in unpacked.files:
         if entry.path in skip:
             continue
+        if not entry.path.startswith(data_prefix):
+            relatives.append(entry.path)
+            pending.lib_rows.append((entry.path, entry.hash, entry.size))
+            continue
         source = unpacked.tree / entry.path
-        if entry.path.startswith(data_prefix):
-            key, _, rest = entry.path[len(data_prefix) :].partition("/")
-            if key not in SCHEME_KEYS or not rest:
-                raise InvalidWheelError(
-                    f"{unpacked.dist_info}: unknown .data directory {key!r} in {entry.path}"
-                )
-            base = scheme.path(key, pending.name)
-            destination = base / rest
-            if base not in destination.parents:
-                raise InvalidWheelError(f"{unpacked.dist_info}: {entry.path} points outside the target")
-            if key == "scripts":
-                data = source.read_bytes()
-                if data.startswith((b"#!python", b"#!pythonw")):
-                    _first, _, body = data.partition(b"\n")
-                    data = _shebang(python) + b"\n" + body
-                digest, size = _write_new(transaction, destination, data, executable=True)
-                pending.records.append((destination, digest, size))
-                continue
-        else:
-            destination = pending.lib_dir / entry.path
+        key, _, rest = entry.path[len(data_prefix) :].partition("/")
+        if key not in SCHEME_KEYS or not rest:
+            raise InvalidWheelError(f"{unpacked.dist_info}: unknown .data directory {key!r} in {entry.path}")
+        base = scheme.path(key, pending.name)
+        destination = base / rest
+        if base not in destination.parents:
+            raise InvalidWheelError(f"{unpacked.dist_info}: {entry.path} points outside the target")
+        if key == "scripts":
+            data = source.read_bytes()
+            if data.startswith((b"#!python", b"#!pythonw")):
+                _first, _, body = data.partition(b"\n")
+                data = _shebang(python) + b"\n" + body
+            digest, size = _write_new(transaction, destination, data, executable=True)
+            pending.records.append((destination, digest, size))
+            continue
         transaction.prepare_target(destination)
         kind = link_file(source, destination, mode)
         transaction.created(destination)
         pending.kinds[kind] = pending.kinds.get(kind, 0) + 1
         pending.records.append((destination, entry.hash, entry.size))
+    _link_lib_files(pending, relatives, transaction, mode)
     info = pending.lib_dir / unpacked.dist_info
     text = unpacked.tree / unpacked.dist_info / "entry_points.txt"
     if text.is_file():
@@ -196,9 +256,9 @@ def _write_record(pending: _Pending, transaction: Transaction) -> Path:
     record = pending.lib_dir / pending.unpacked.dist_info / "RECORD"
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    rows = sorted({_record_path(p, pending.lib_dir): (h, s) for p, h, s in pending.records}.items())
-    for path, (digest, size) in rows:
-        writer.writerow([path, digest, size])
+    by_path = {r: (h, s) for r, h, s in pending.lib_rows}
+    by_path.update({_record_path(p, pending.lib_dir): (h, s) for p, h, s in pending.records})
+    writer.writerows([path, digest, size] for path, (digest, size) in sorted(by_path.items()))
     writer.writerow([_record_path(record, pending.lib_dir), "", ""])
     _write_new(transaction, record, out.getvalue().encode())
     return record
@@ -306,6 +366,7 @@ def install_wheels(
                 for path, _h, _s in p.records
                 if path.suffix == ".py" and (scheme.purelib in path.parents or scheme.platlib in path.parents)
             ]
+            sources += [p.lib_dir / r for p in pendings for r, _h, _s in p.lib_rows if r.endswith(".py")]
             new_caches = {s.parent / "__pycache__" for s in sources}
             new_caches = {d for d in new_caches if not d.exists()}
             compile_files(python, sources)
@@ -315,7 +376,8 @@ def install_wheels(
             if cache_tag:
                 for p in pendings:
                     extra = []
-                    for path, _h, _s in p.records:
+                    linked = [p.lib_dir / r for r, _h, _s in p.lib_rows if r.endswith(".py")]
+                    for path in [*(path for path, _h, _s in p.records), *linked]:
                         if path.suffix != ".py":
                             continue
                         pyc = path.parent / "__pycache__" / f"{path.stem}.{cache_tag}.pyc"
@@ -327,7 +389,11 @@ def install_wheels(
         results = []
         for p in pendings:
             record = _write_record(p, transaction)
-            files = (*tuple(path for path, _h, _s in p.records), record)
+            files = (
+                *(p.lib_dir / r for r, _h, _s in p.lib_rows),
+                *(path for path, _h, _s in p.records),
+                record,
+            )
             results.append(InstalledDist(p.name, p.version, record.parent, files, dict(p.kinds)))
             if reporter is not None:
                 reporter(f"{p.name}=={p.version}")

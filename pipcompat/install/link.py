@@ -12,7 +12,7 @@ import errno
 import os
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -78,6 +78,54 @@ def link_file(src: Path, dst: Path, mode: LinkMode = "hardlink") -> str:
             _no_reflinks.add(pair)
     _copy(src, dst)
     return "copy"
+
+
+def link_many(
+    src_root: str, dst_root: str, relatives: Sequence[str], mode: LinkMode = "hardlink"
+) -> tuple[dict[str, int], list[str]]:
+    """Create ``dst_root/r`` from ``src_root/r`` for every posix relative path *r* of *relatives*.
+
+    The destinations' directories must exist, and the destinations should not: one that does is left
+    alone and returned (the caller makes way for it and calls :func:`link_file`). Returns how many files
+    were made each way, and the relative paths that were in the way. The fast path for many files: one
+    ``os.link`` per file, no ``stat``; the fallbacks are those of :func:`link_file`, decided once.
+    """
+    kinds: dict[str, int] = {}
+    in_the_way: list[str] = []
+    if not relatives:
+        return kinds, in_the_way
+    src_prefix = src_root.rstrip("/") + "/"
+    dst_prefix = dst_root.rstrip("/") + "/"
+    start = 0
+    if mode == "hardlink":
+        pair = (os.stat(src_root).st_dev, os.stat(dst_root).st_dev)
+        if pair not in _no_hardlinks:
+            link = os.link
+            done = 0
+            for relative in relatives:
+                try:
+                    link(src_prefix + relative, dst_prefix + relative)
+                except FileExistsError:
+                    in_the_way.append(relative)
+                except OSError as exc:
+                    if exc.errno not in _NO_HARDLINK:
+                        raise
+                    with _lock:
+                        _no_hardlinks.add(pair)
+                    break
+                else:
+                    done += 1
+                start += 1
+            if done:
+                kinds["hardlink"] = done
+    for relative in relatives[start:]:
+        destination = Path(dst_prefix + relative)
+        if os.path.lexists(destination):
+            in_the_way.append(relative)
+            continue
+        kind = link_file(Path(src_prefix + relative), destination, mode)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds, in_the_way
 
 
 def link_tree(

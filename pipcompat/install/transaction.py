@@ -25,7 +25,7 @@ import secrets
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -42,8 +42,8 @@ class Transaction:
         self._lock = threading.Lock()
         self._stash_dirs: dict[int, Path] = {}
         self._moves: list[tuple[Path, Path]] = []
-        self._created: list[Path] = []
-        self._created_dirs: list[Path] = []
+        self._created: list[Path | str] = []
+        self._created_dirs: list[Path | str] = []
         self._counter = 0
         self.done = False
 
@@ -142,6 +142,55 @@ class Transaction:
         with self._lock:
             self._created.append(path)
 
+    # -- batches (one wheel's files at a time: one journal write, one lock) ---------------------------
+    def make_new_dirs(self, directories: Sequence[str]) -> list[str]:
+        """Create the missing ones among *directories* (parents listed before children); return those
+        this call created. One ``stat`` per directory whose parent already existed, one journal write."""
+        new: set[str] = set()
+        missing: list[str] = []
+        for directory in directories:
+            parent = os.path.dirname(directory)
+            if parent in new or not os.path.isdir(directory):
+                new.add(directory)
+                missing.append(directory)
+        if not missing:
+            return []
+        with self._lock:
+            self._log_many_locked("D", missing)
+        made: list[str] = []
+        try:
+            for directory in missing:
+                try:
+                    os.mkdir(directory)
+                except FileExistsError:
+                    continue
+                made.append(directory)
+        finally:
+            with self._lock:
+                self._created_dirs.extend(made)
+        return made
+
+    def will_create(self, paths: Sequence[str]) -> None:
+        """Journal that every path of *paths* (none of which exists) is about to be created."""
+        with self._lock:
+            self._log_many_locked("C", paths)
+
+    def created_many(self, paths: Sequence[str]) -> None:
+        with self._lock:
+            self._created.extend(paths)
+
+    def _log_many_locked(self, kind: str, paths: Sequence[str]) -> None:
+        if self._journal_path is None or not paths:
+            return
+        prefix = kind + "\t"
+        text = prefix + ("\n" + prefix).join(paths) + "\n"
+        if self._journal is None:
+            self._journal = os.open(self._journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        data = text.encode("utf-8", "surrogateescape")
+        while data:
+            written = os.write(self._journal, data)
+            data = data[written:]
+
     # -- ending --------------------------------------------------------------------------------------
     def commit(self) -> None:
         self._log("K")
@@ -155,8 +204,9 @@ class Transaction:
         self.done = True
 
     def rollback(self) -> None:
-        for path in reversed(self._created):
-            with contextlib.suppress(FileNotFoundError):
+        for item in reversed(self._created):
+            path = Path(item)
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path)
                 else:
@@ -177,7 +227,7 @@ class Transaction:
                 failed.append((original, stashed))
         for directory in reversed(self._created_dirs):
             with contextlib.suppress(OSError):
-                directory.rmdir()
+                os.rmdir(directory)
         self._created.clear()
         self._created_dirs.clear()
         self._moves = failed

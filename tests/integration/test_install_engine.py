@@ -241,3 +241,24 @@ def test_user_prefix_root_and_target_schemes(tmp_path: Path) -> None:
     assert targeted.purelib == targeted.platlib == tmp_path / "tgt"
     user = scheme_for(target, user=True)
     assert str(user.purelib).startswith(str(target.user_base))
+
+
+def test_files_in_the_way_are_replaced_and_restored_when_the_install_fails(tmp_path: Path) -> None:
+    target = _venv(tmp_path / "venv")
+    cache = Cache(tmp_path / "cache")
+    site = Path(target.paths["purelib"])
+    (site / "shared").mkdir()
+    (site / "shared" / "__init__.py").write_text("# left by something else\n")
+    (site / "stray.py").write_text("OLD = True\n")
+    before = _tree(tmp_path / "venv")
+    files = {"stray.py": "NEW = True\n", "shared/__init__.py": "# new\n", "shared/deep/mod.py": "X = 1\n"}
+    wheel = build_wheel(PackageSpec("overlap", "1.0", files=files), tmp_path / "d1")
+    bad = build_wheel(PackageSpec("bad", "1.0", files={"bad-1.0.data/unknown/x": "x"}), tmp_path / "d1")
+    with pytest.raises(InvalidWheelError, match=r"unknown \.data directory"):
+        _install(target, cache, wheel, bad)
+    assert _tree(tmp_path / "venv") == before
+    _install(target, cache, wheel)
+    assert (site / "stray.py").read_text() == "NEW = True\n"
+    assert (site / "shared" / "__init__.py").read_text() == "# new\n"
+    assert (site / "shared" / "deep" / "mod.py").read_text() == "X = 1\n"
+    assert not [p for p in site.iterdir() if p.name.startswith(".pipcompat")]
