@@ -73,6 +73,8 @@ class UnpackedWheel:
     files: tuple[FileEntry, ...]
     dist_info: str
     """The ``name-version.dist-info`` directory name inside the wheel."""
+    info: tuple[bool, str, str] | None = None
+    """``(Root-Is-Purelib, metadata Name, metadata Version)`` when the manifest records them."""
 
     @property
     def tree(self) -> Path:
@@ -224,50 +226,94 @@ class DamagedEntryError(PipcompatError):
     """A cache entry whose files no longer match its manifest, and no wheel at hand to unpack again."""
 
 
-_verified: set[Path] = set()
+_verified: dict[Path, UnpackedWheel] = {}
 _verified_lock = threading.Lock()
 
 
+def _from_manifest(root: Path, data: dict[str, object]) -> UnpackedWheel:
+    rows = data["files"]
+    assert isinstance(rows, list)
+    files = tuple(FileEntry(f[0], f[1], int(f[2]), bool(f[3])) for f in rows)
+    info = data.get("info")
+    known = None
+    if isinstance(info, list) and len(info) == 3:
+        known = (bool(info[0]), str(info[1]), str(info[2]))
+    return UnpackedWheel(root=root, files=files, dist_info=str(data["dist_info"]), info=known)
+
+
 def _load(root: Path) -> UnpackedWheel:
-    data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-    files = tuple(FileEntry(f[0], f[1], int(f[2]), bool(f[3])) for f in data["files"])
-    return UnpackedWheel(root=root, files=files, dist_info=str(data["dist_info"]))
+    return _from_manifest(root, json.loads((root / MANIFEST).read_bytes()))
 
 
-def _damage(root: Path) -> str | None:
-    """What is wrong with the entry at *root* (``None``: whole, as far as sizes and times tell)."""
-    if root in _verified:
-        return None
+def _check(root: Path) -> tuple[str | None, UnpackedWheel | None]:
+    """What is wrong with the entry at *root* (``None``: whole, as far as sizes and times tell), and the
+    entry when whole. Each entry is checked once per process."""
+    found = _verified.get(root)
+    if found is not None:
+        return None, found
     try:
-        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((root / MANIFEST).read_bytes())
         rows = data["files"]
         mtimes = data.get("mtimes")
         if not isinstance(mtimes, list) or len(mtimes) != len(rows):
             mtimes = [None] * len(rows)
-        tree = root / TREE
+        tree = os.fspath(root / TREE) + os.sep
+        lstat = os.lstat
+        is_reg = stat.S_ISREG
         for row, mtime in zip(rows, mtimes, strict=True):
             try:
-                info = os.lstat(tree / row[0])
+                info = lstat(tree + row[0])
             except OSError:
-                return f"{row[0]} is missing"
-            if not stat.S_ISREG(info.st_mode) or info.st_size != int(row[2]):
-                return f"{row[0]} has changed size"
+                return f"{row[0]} is missing", None
+            if not is_reg(info.st_mode) or info.st_size != int(row[2]):
+                return f"{row[0]} has changed size", None
             if mtime is not None and info.st_mtime_ns != mtime:
-                return f"{row[0]} was modified"
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-        return f"its manifest is unreadable ({exc.__class__.__name__})"
+                return f"{row[0]} was modified", None
+        found = _from_manifest(root, data)
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AssertionError) as exc:
+        return f"its manifest is unreadable ({exc.__class__.__name__})", None
     with _verified_lock:
-        _verified.add(root)
-    return None
+        _verified[root] = found
+    return None, found
+
+
+def _damage(root: Path) -> str | None:
+    """What is wrong with the entry at *root* (``None``: whole, as far as sizes and times tell)."""
+    return _check(root)[0]
 
 
 def _whole(root: Path) -> UnpackedWheel | None:
-    if not (root / MANIFEST).is_file() or _damage(root) is not None:
+    if root not in _verified and not (root / MANIFEST).is_file():
         return None
+    return _check(root)[1]
+
+
+def _wheel_info(tree: Path, dist_info: str) -> list[object] | None:
+    """``[purelib, name, version]`` from the unpacked ``WHEEL`` and ``METADATA`` headers (no email parser:
+    only the first header block is read, and only three fields)."""
     try:
-        return _load(root)
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        wheel = _headers((tree / dist_info / "WHEEL").read_bytes(), {"root-is-purelib"})
+        metadata = _headers((tree / dist_info / "METADATA").read_bytes(), {"name", "version"})
+    except OSError:
         return None
+    if "name" not in metadata or "version" not in metadata:
+        return None
+    purelib = wheel.get("root-is-purelib", "true").strip().lower() == "true"
+    return [purelib, metadata["name"], metadata["version"]]
+
+
+def _headers(data: bytes, wanted: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for raw in data.decode("utf-8", "surrogateescape").splitlines():
+        if not raw.strip():
+            break
+        if raw[:1] in (" ", "\t"):
+            continue
+        key, sep, value = raw.partition(":")
+        key = key.strip().lower()
+        if sep and key in wanted and key not in found:
+            found[key] = value.strip()
+    return found
 
 
 def _wheel_name(root: Path) -> str:
@@ -308,6 +354,7 @@ def unpack_wheel(wheel: Path, cache: Cache, *, sha256: str | None = None) -> Unp
                 "dist_info": dist_info,
                 "files": [[e.path, e.hash, e.size, e.executable] for e in entries],
                 "mtimes": mtimes,
+                "info": _wheel_info(temp / TREE, dist_info),
             }
             (temp / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return _load(root)

@@ -57,8 +57,17 @@ class InstalledDist:
     name: str
     version: str
     dist_info: Path
-    files: tuple[Path, ...] = field(repr=False, default=())
+    lib_files: tuple[str, ...] = field(repr=False, default=())
+    """The files linked under the distribution's lib directory (posix, relative to it)."""
+    other_files: tuple[Path, ...] = field(repr=False, default=())
+    """Every other file written (scripts, ``.data``, metadata, ``RECORD``)."""
     link_kinds: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every installed file (made on demand: thousands of paths cost time to build)."""
+        lib = self.dist_info.parent
+        return (*(lib / r for r in self.lib_files), *self.other_files)
 
 
 @dataclass
@@ -76,6 +85,8 @@ class _Pending:
 
 
 def _wheel_info(unpacked: UnpackedWheel) -> tuple[bool, str, str]:
+    if unpacked.info is not None and unpacked.info[1] and unpacked.info[2]:
+        return unpacked.info
     info = unpacked.tree / unpacked.dist_info
     try:
         wheel = email.parser.Parser().parsestr((info / "WHEEL").read_text(encoding="utf-8"))
@@ -389,12 +400,16 @@ def install_wheels(
         results = []
         for p in pendings:
             record = _write_record(p, transaction)
-            files = (
-                *(p.lib_dir / r for r, _h, _s in p.lib_rows),
-                *(path for path, _h, _s in p.records),
-                record,
+            results.append(
+                InstalledDist(
+                    p.name,
+                    p.version,
+                    record.parent,
+                    tuple(r for r, _h, _s in p.lib_rows),
+                    (*(path for path, _h, _s in p.records), record),
+                    dict(p.kinds),
+                )
             )
-            results.append(InstalledDist(p.name, p.version, record.parent, files, dict(p.kinds)))
             if reporter is not None:
                 reporter(f"{p.name}=={p.version}")
     return results
