@@ -176,6 +176,11 @@ class BuildingSource:
         path: Path = self.source.download(link, dest_dir)
         return path
 
+    @property
+    def verifies_hashes(self) -> bool:
+        """Whether :meth:`download` checks the link's hashes (the prepare stage then skips re-reading)."""
+        return bool(getattr(self.source, "verifies_hashes", False))
+
     def build_wheel(self, request: WheelRequest, sdist: Path, sha256: str) -> Path:
         """The prepare stage's hook: the wheel built from a chosen sdist (built once per sdist)."""
         self.archive_sha256[request.link.url.split("#", 1)[0]] = sha256

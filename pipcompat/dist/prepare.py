@@ -55,7 +55,9 @@ BuildSdist = Callable[["WheelRequest", Path, str], Path]
 
 
 class Downloader(Protocol):
-    """What prepare needs from the index client."""
+    """What prepare needs from the index client. A downloader whose ``verifies_hashes`` attribute is true
+    promises that :meth:`download` checked the file against every hash of ``link.hashes`` while
+    streaming it (so the file is not read again to learn its sha256 when the link gives it)."""
 
     def download(self, link: Link, dest_dir: Path) -> Path: ...
 
@@ -165,6 +167,16 @@ def _file_digests(path: Path, algorithms: Sequence[str]) -> dict[str, str]:
     return {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
 
+def _verified_digests(link: Link, request: WheelRequest, downloader: Downloader) -> dict[str, str] | None:
+    """The digests the downloader has already checked, when they are all that is needed."""
+    if not getattr(downloader, "verifies_hashes", False):
+        return None
+    known = {name: value.lower() for name, value in link.hashes.items()}
+    if "sha256" not in known or any(name not in known for name in request.allowed_hashes):
+        return None
+    return known
+
+
 def _mismatch(request: WheelRequest, gots: Mapping[str, str]) -> _HashProblem:
     lines = [f"    {request.described_as or request.name}:"]
     for algorithm, expected in request.allowed_hashes.items():
@@ -231,7 +243,9 @@ class _Preparer:
         temp = Path(tempfile.mkdtemp(dir=self.incoming, prefix="dl-"))
         try:
             path = self.downloader.download(link, temp)
-            digests = _file_digests(path, list(request.allowed_hashes))
+            digests = _verified_digests(link, request, self.downloader)
+            if digests is None:
+                digests = _file_digests(path, list(request.allowed_hashes))
             got = digests["sha256"]
             if request.allowed_hashes and not _matches(request.allowed_hashes, digests):
                 raise _mismatch(request, digests)

@@ -127,6 +127,8 @@ class IndexClient:
 
     #: Every method may be called from several threads at once (the resolver's look-ahead relies on it).
     thread_safe = True
+    #: :meth:`download` checks every hash the link gives while streaming (the prepare stage relies on it).
+    verifies_hashes = True
 
     def __init__(
         self,
