@@ -140,6 +140,22 @@ def _record_of(archive: zipfile.ZipFile, dist_info: str, wheel: Path) -> dict[st
     return rows
 
 
+def _make_dir(directory: Path, made: set[Path]) -> None:
+    """``mkdir -p`` that knows which directories it made already: one ``mkdir`` per directory, not one
+    or more per file (creating directories is slow on a busy filesystem)."""
+    if directory in made:
+        return
+    parent = directory.parent
+    if parent != directory:
+        _make_dir(parent, made)
+    try:
+        os.mkdir(directory)
+    except FileExistsError:
+        if not directory.is_dir():
+            raise
+    made.add(directory)
+
+
 def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], list[int], str]:
     try:
         archive = zipfile.ZipFile(wheel)
@@ -161,6 +177,8 @@ def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], list[int], str]:
         signatures = {f"{dist_info}/RECORD", f"{dist_info}/RECORD.jws", f"{dist_info}/RECORD.p7s"}
         entries: list[FileEntry] = []
         mtimes: list[int] = []
+        dest.mkdir(parents=True, exist_ok=True)
+        made: set[Path] = {dest}
         for info in infos:
             name = _safe_member(info.filename, wheel)
             mode = info.external_attr >> 16
@@ -173,7 +191,7 @@ def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], list[int], str]:
                     f"{wheel.name} has a special file: {name}", hint="the wheel is unsafe; not installed"
                 )
             target = dest / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _make_dir(target.parent, made)
             digest = hashlib.sha256()
             size = 0
             try:
