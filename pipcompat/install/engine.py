@@ -299,15 +299,23 @@ def _installed_meanwhile(
     another install into the same environment finished while this one was preparing."""
     planned = {os.path.normcase(str(d.info_path)) for d in replace}
     found: list[InstalledDistribution] = []
+    listings: dict[Path, dict[str, list[str]]] = {}  # each lib directory listed once, by canonical name
     for pending in pendings:
         wanted = _canonical(pending.name)
-        try:
-            infos = [p for p in pending.lib_dir.iterdir() if p.name.endswith(".dist-info")]
-        except OSError:
-            continue
-        for info in infos:
-            name = info.name[: -len(".dist-info")].rpartition("-")[0]
-            if _canonical(name) != wanted or os.path.normcase(str(info)) in planned:
+        by_name = listings.get(pending.lib_dir)
+        if by_name is None:
+            by_name = listings[pending.lib_dir] = {}
+            try:
+                names = os.listdir(pending.lib_dir)
+            except OSError:
+                names = []
+            for entry in names:
+                if entry.endswith(".dist-info"):
+                    key = _canonical(entry[: -len(".dist-info")].rpartition("-")[0])
+                    by_name.setdefault(key, []).append(entry)
+        for entry in by_name.get(wanted, ()):
+            info = pending.lib_dir / entry
+            if os.path.normcase(str(info)) in planned:
                 continue
             if not (info / "RECORD").is_file():
                 continue

@@ -224,15 +224,31 @@ class LinkEvaluator:
         rejected: dict[str, set[Version]] = {}
         count = 0
         sdist_rank = len(self.tag_rank)
+        # The loop runs once per file of the page (tens of thousands for big projects): the caches are
+        # read inline rather than through the helper methods, which fill them on a miss.
+        binary_ok = "binary" in formats
+        source_ok = "source" in formats
+        names = self._names
+        ranks = self._ranks
+        known_versions = _VERSIONS
+        check_upload_time = self.options.uploaded_prior_to is not None
+        ignore_requires_python = self.options.ignore_requires_python
+        requires_python_ok = self._requires_python
         for link in links:
             count += 1
             filename = link.filename
             build: tuple[int, str] | tuple[()] = ()
             if filename.endswith(".whl"):
                 parts = filename[:-4].split("-")
-                if len(parts) not in (5, 6) or self._canonical(parts[0]) != name:
+                if len(parts) not in (5, 6):
                     continue
-                version = parse_version(parts[1])
+                canonical = names.get(parts[0])
+                if canonical is None:
+                    canonical = self._canonical(parts[0])
+                if canonical != name:
+                    continue
+                text = parts[1]
+                version = known_versions[text] if text in known_versions else parse_version(text)
                 if version is None:
                     continue
                 if len(parts) == 6:
@@ -240,10 +256,10 @@ class LinkEvaluator:
                     if match is None:
                         continue
                     build = (int(match.group(1)), match.group(2))
-                reason = None
-                if "binary" not in formats:
-                    reason = "format"
-                rank = self._wheel_rank(parts[-3], parts[-2], parts[-1])
+                reason = None if binary_ok else "format"
+                rank = ranks.get((parts[-3], parts[-2], parts[-1]))
+                if rank is None:
+                    rank = self._wheel_rank(parts[-3], parts[-2], parts[-1])
                 if reason is None and rank >= sdist_rank:
                     reason = "platform"
                 is_wheel = True
@@ -251,19 +267,28 @@ class LinkEvaluator:
                 stem = _split_sdist(filename)
                 if stem is None:
                     continue
-                text = sdist_version(stem, name)
-                version = parse_version(text) if text else None
+                text_or_none = sdist_version(stem, name)
+                version = parse_version(text_or_none) if text_or_none else None
                 if version is None:
                     continue
-                reason = None if "source" in formats else "format"
+                reason = None if source_ok else "format"
                 rank = sdist_rank
                 is_wheel = False
-            if reason is None and self._too_new(link):
+            if reason is None and check_upload_time and self._too_new(link):
                 reason = "upload-time"
-            if reason is None and not self.python_matches(link.requires_python):
-                reason = "requires-python"
+            if reason is None and not ignore_requires_python:
+                requires_python = link.requires_python
+                if requires_python is not None:
+                    ok = requires_python_ok.get(requires_python)
+                    if ok is None:
+                        ok = self.python_matches(requires_python)
+                    if not ok:
+                        reason = "requires-python"
             if reason is not None:
-                rejected.setdefault(reason, set()).add(version)
+                found = rejected.get(reason)
+                if found is None:
+                    found = rejected[reason] = set()
+                found.add(version)
                 continue
             entry = versions.get(version)
             if entry is None:
