@@ -88,3 +88,52 @@ def test_compact_and_removal_sets(tmp_path: Path) -> None:
     (pkg / "y.py").write_text("")
     assert for_removal([str(pkg / "x.py"), str(pkg / "y.py")]) == {str(pkg)}
     assert for_removal([str(pkg / "x.py")]) == {str(pkg / "x.py")}
+
+
+def _batch(txn: Transaction, source: Path, site: Path, mode: str = "hardlink") -> list[str]:
+    from pipcompat.install.link import link_many
+
+    relatives = ["new/a.py", "new/sub/b.py", "pkg/extra.py"]
+    for relative in relatives:
+        (source / relative).parent.mkdir(parents=True, exist_ok=True)
+        (source / relative).write_text(relative)
+    txn.make_new_dirs([str(site / "new"), str(site / "new" / "sub")])
+    targets = [str(site / r) for r in relatives]
+    txn.will_create(targets)
+    kinds, in_the_way = link_many(str(source), str(site), relatives, mode)  # type: ignore[arg-type]
+    txn.created_many(targets)
+    assert sum(kinds.values()) == 3 and not in_the_way
+    return relatives
+
+
+def test_a_killed_batch_is_undone_by_the_next_command(site: Path, tmp_path: Path) -> None:
+    from pipcompat.install.transaction import JOURNAL_NAME, recover_interrupted
+
+    before = _snapshot(site)
+    txn = Transaction(site / JOURNAL_NAME)
+    _batch(txn, tmp_path / "src", site)
+    assert (site / "new" / "sub" / "b.py").read_text() == "new/sub/b.py"
+    # The process dies here: neither commit nor rollback runs; the next command finds the journal.
+    assert recover_interrupted(site) == 1
+    assert _snapshot(site) == before
+    txn.done = True
+
+
+@pytest.mark.parametrize("mode", ["hardlink", "copy"])
+def test_a_failed_batch_rolls_back(site: Path, tmp_path: Path, mode: str) -> None:
+    before = _snapshot(site)
+    with pytest.raises(RuntimeError), Transaction() as txn:
+        _batch(txn, tmp_path / "src", site, mode)
+        raise RuntimeError("boom")
+    assert _snapshot(site) == before
+
+
+def test_link_many_leaves_files_in_the_way_to_the_caller(site: Path, tmp_path: Path) -> None:
+    from pipcompat.install.link import link_many
+
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "mod.py").write_text("new mod")
+    for mode in ("hardlink", "copy"):
+        _kinds, in_the_way = link_many(str(tmp_path / "src"), str(site), ["pkg/mod.py"], mode)  # type: ignore[arg-type]
+        assert in_the_way == ["pkg/mod.py"]
+        assert (site / "pkg" / "mod.py").read_text() == "old mod"
