@@ -26,13 +26,12 @@ import json
 import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipcompat.cache import Cache, atomic_directory, digest_key, write_atomic
@@ -119,56 +118,12 @@ def parse_config_settings(values: Sequence[str]) -> dict[str, str | list[str]]:
 # -- unpacking -------------------------------------------------------------------------------------------
 
 
-def _inside(root: Path, name: str) -> bool:
-    if name.startswith(("/", "\\")) or "\\" in name or (len(name) > 1 and name[1] == ":"):
-        return False
-    return ".." not in PurePosixPath(name).parts
-
-
 def unpack_sdist(archive: Path, dest: Path) -> Path:
-    """Unpack an sdist (``.tar.gz``, ``.tar.bz2``, ``.tar.xz``, ``.tar``, ``.zip``) into *dest*; return the
-    project directory (the single top-level directory, or *dest*). Members that would land outside *dest*,
-    links that escape it and special files are refused."""
-    dest.mkdir(parents=True, exist_ok=True)
-    name = archive.name.lower()
-    try:
-        if name.endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                for entry in zf.namelist():
-                    if not _inside(dest, entry):
-                        raise PipcompatError(f"{archive.name} has a file outside its own tree: {entry}")
-                zf.extractall(dest)
-        else:
-            with tarfile.open(archive) as tf:
-                members = tf.getmembers()
-                for member in members:
-                    if not _inside(dest, member.name):
-                        raise PipcompatError(f"{archive.name} has a file outside its own tree: {member.name}")
-                    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
-                        raise PipcompatError(f"{archive.name} has a special file: {member.name}")
-                    if member.islnk():
-                        link_target = member.linkname
-                    elif member.issym():
-                        link_target = os.path.normpath(
-                            os.path.join(os.path.dirname(member.name), member.linkname)
-                        )
-                    else:
-                        link_target = ""
-                    if link_target and not _inside(dest, link_target.replace(os.sep, "/")):
-                        raise PipcompatError(f"{archive.name} has a link outside its own tree: {member.name}")
-                data_filter = getattr(tarfile, "data_filter", None)
-                if data_filter is not None:
-                    tf.extractall(dest, members, filter=data_filter)
-                else:  # pragma: no cover - Pythons without extraction filters; members checked above
-                    tf.extractall(dest, members)
-    except (tarfile.TarError, zipfile.BadZipFile, OSError) as error:
-        if isinstance(error, PipcompatError):
-            raise
-        raise PipcompatError(f"cannot unpack {archive.name}: {error}") from None
-    entries = [p for p in dest.iterdir()]
-    if len(entries) == 1 and entries[0].is_dir():
-        return entries[0]
-    return dest
+    """Unpack an sdist into *dest*; return the project directory. See
+    :func:`pipcompat.dist.archives.extract_archive` for what is refused."""
+    from pipcompat.dist.archives import extract_archive
+
+    return extract_archive(archive, dest)
 
 
 # -- running the backend ---------------------------------------------------------------------------------
@@ -323,7 +278,9 @@ class SourceBuilder:
         ``prepare_metadata_for_build_editable``), cached by the tree's key (see :mod:`pipcompat.dist.sources`)
         so an unchanged tree is not asked again."""
         if not tree.editable:
-            return self._metadata_for(self._key(tree.key(), "tree-build"), tree.directory, package, unpack=False)
+            return self._metadata_for(
+                self._key(tree.key(), "tree-build"), tree.directory, package, unpack=False
+            )
         key = self._key(tree.key(), "tree-editable-metadata")
         entry = self.cache.entry("metadata", key)
         with contextlib.suppress(OSError):

@@ -12,6 +12,7 @@ import io
 import os
 import stat
 import tarfile
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 
 from pipcompat.dist.archives import ArchiveLimits, UnsafeArchiveError, extract_archive
 from tests.support.context import TestContext, venv_python
+from tests.support.index_server import IndexServerFactory
 from tests.support.packages import record_hash
 
 pytestmark = pytest.mark.integration
@@ -310,6 +312,63 @@ def _assert_refused_and_unchanged(
     assert expected in result.stderr, result.stderr
     assert _listing(venv) == before
     assert _marks(tmp_path) == []
+
+
+@pytest.mark.parametrize("attack", list(SDIST_ATTACKS))
+def test_an_index_serving_a_malicious_sdist_installs_nothing(
+    attack: str,
+    ctx: TestContext,
+    index_server: IndexServerFactory,
+    tmp_path: Path,
+    sandbox: tuple[Path, dict[str, str]],
+) -> None:
+    build, expected = SDIST_ATTACKS[attack]
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    outside = sandbox[0] / "outside"
+    outside.mkdir()
+    build(dists, outside)
+    server = index_server([], dists_dir=dists)
+    venv = ctx.make_venv()
+    _assert_refused_and_unchanged(
+        ctx, venv, ["--index-url", server.url, "evil"], sandbox[1], tmp_path, expected
+    )
+
+
+@pytest.mark.parametrize("attack", list(SDIST_ATTACKS))
+def test_a_malicious_sdist_file_installs_nothing(
+    attack: str, ctx: TestContext, tmp_path: Path, sandbox: tuple[Path, dict[str, str]]
+) -> None:
+    build, expected = SDIST_ATTACKS[attack]
+    folder = tmp_path / "archives"
+    folder.mkdir()
+    outside = sandbox[0] / "outside"
+    outside.mkdir()
+    archive = build(folder, outside)
+    venv = ctx.make_venv()
+    _assert_refused_and_unchanged(ctx, venv, ["--no-index", str(archive)], sandbox[1], tmp_path, expected)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", list(BOMBS))
+def test_an_index_serving_an_archive_bomb_installs_nothing(
+    attack: str,
+    ctx: TestContext,
+    index_server: IndexServerFactory,
+    tmp_path: Path,
+    sandbox: tuple[Path, dict[str, str]],
+) -> None:
+    build, expected = BOMBS[attack]
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    build(dists, sandbox[0])
+    server = index_server([], dists_dir=dists)
+    venv = ctx.make_venv()
+    started = time.monotonic()
+    _assert_refused_and_unchanged(
+        ctx, venv, ["--index-url", server.url, "evil"], sandbox[1], tmp_path, expected
+    )
+    assert time.monotonic() - started < 120
 
 
 # -- wheels ------------------------------------------------------------------------------------------------
