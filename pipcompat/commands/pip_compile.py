@@ -1202,9 +1202,12 @@ def resolve_universal_pins(
         if item.requirement is not None and item.requirement.url
     }
     client = make_client(settings, ctx, request)
+    # Versions with only an sdist resolve through its metadata, built once on the running interpreter (as
+    # plain pip-compile builds); the metadata is taken as valid in every environment (docs/resolver.md).
+    source, fetcher = _building_source(settings, ctx, client)
     pins: list[CompiledPin] = []
-    with client:
-        resolution = resolve_universal(roots, client, resolve_options, request.universe)
+    with client, fetcher:
+        resolution = resolve_universal(roots, source, resolve_options, request.universe)
         with tempfile.TemporaryDirectory(prefix="pipcompat-compile-") as temp:
             for package in resolution.packages:
                 hashes: frozenset[str] = frozenset()
