@@ -628,6 +628,9 @@ class CompileRequest:
     """With ``--universal``: the ``pipcompat.resolver.universal.Universe`` to resolve for."""
     resolution: Strategy = "highest"
     """``--resolution``: which versions the resolver prefers."""
+    scoped_existing: list[Any] = field(default_factory=list)
+    """With ``--universal``: the existing pins with their markers
+    (``pipcompat.resolver.universal.ScopedPreference``), each preferred only where its marker holds."""
 
 
 def _default_sources(cwd: Path) -> tuple[str, ...]:
@@ -704,6 +707,9 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
                 "any existing content is truncated."
             )
         existing = existing_pins(output_path, upgrade_packages=upgrade_packages, environ=ctx.environ)
+    scoped_existing = (
+        scoped_existing_pins(output_path, existing, ctx.environ) if universe is not None and existing else []
+    )
 
     file_options = index.file_options()
     top_level: list[TopLevel] = []
@@ -773,6 +779,7 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
         target=target,
         universe=universe,
         resolution=_resolution(settings.get("resolution")),
+        scoped_existing=scoped_existing,
     )
 
 
@@ -1165,6 +1172,29 @@ def universal_universe(settings: CommandSettings, src_files: Sequence[str], cwd:
     return Universe.from_python_version(f"{sys.version_info[0]}.{sys.version_info[1]}")
 
 
+def scoped_existing_pins(
+    path: Path, existing: Mapping[str, ExistingPin], environ: Mapping[str, str]
+) -> list[Any]:
+    """The pins of an existing ``--universal`` output with their markers, for the names still kept as
+    preferences (*existing*: ``--upgrade-package`` names left out), in file order."""
+    from pipcompat.lock.existing import pin_of
+    from pipcompat.requirements import parse_requirements_file
+    from pipcompat.resolver.universal import ScopedPreference
+
+    result: list[Any] = []
+    for requirement in parse_requirements_file(path, environ=environ).requirements:
+        pin = pin_of(requirement)
+        if pin is None or pin.name not in existing:
+            continue
+        try:
+            version = Version(pin.version)
+            marker = Marker(requirement.markers) if requirement.markers else None
+        except (InvalidVersion, ValueError):
+            continue
+        result.append(ScopedPreference(pin.name, version, marker))
+    return result
+
+
 def _marker_possible(marker: Marker | None, universe: Any, extras: Sequence[str]) -> bool:
     """With ``--universal``: whether a top-level marker can hold somewhere (for no extra or one asked)."""
     if marker is None:
@@ -1207,7 +1237,9 @@ def resolve_universal_pins(
     source, fetcher = _building_source(settings, ctx, client)
     pins: list[CompiledPin] = []
     with client, fetcher:
-        resolution = resolve_universal(roots, source, resolve_options, request.universe)
+        resolution = resolve_universal(
+            roots, source, resolve_options, request.universe, scoped_preferences=request.scoped_existing
+        )
         with tempfile.TemporaryDirectory(prefix="pipcompat-compile-") as temp:
             for package in resolution.packages:
                 hashes: frozenset[str] = frozenset()

@@ -45,7 +45,7 @@ from pipcompat.resolver.provider import (
     Req,
     strip_fragment,
 )
-from pipcompat.resolver.universal import UniversalResolution, Universe
+from pipcompat.resolver.universal import ScopedPreference, UniversalResolution, Universe
 
 
 class _Split(Exception):
@@ -185,8 +185,12 @@ def resolve_forks(
     universe: Universe,
     *,
     max_forks: int = 64,
+    scoped_preferences: Sequence[ScopedPreference] = (),
 ) -> UniversalResolution:
     universe = universe.covering(root.requirement.marker for root in roots)
+    scoped: dict[str, list[tuple[Version, int]]] = {}
+    for preference in scoped_preferences:
+        scoped.setdefault(preference.name, []).append((preference.version, universe.mask(preference.marker)))
     root_masks = [universe.mask(root.requirement.marker) for root in roots]
     ignored = tuple(root for root, mask in zip(roots, root_masks, strict=True) if not mask)
     # Constraints with markers cannot be half-applied: resolve each side of them on its own from the start.
@@ -212,7 +216,16 @@ def resolve_forks(
                 hint="add requirements with markers that keep the versions apart, or resolve for one "
                 "environment with --python-version / --python-platform",
             )
-        outcome = _resolve_fork(roots, root_masks, source, options, universe, fork, shared, chosen)
+        outcome = _resolve_fork(
+            roots,
+            root_masks,
+            source,
+            options,
+            universe,
+            fork,
+            shared,
+            _fork_preferences(options, chosen, scoped, fork),
+        )
         if isinstance(outcome, tuple):
             done.append((fork, *outcome))
             for package in outcome[0].packages:
@@ -226,6 +239,37 @@ def resolve_forks(
     return _merge(universe, done, ignored)
 
 
+def _fork_preferences(
+    options: ResolveOptions,
+    chosen: dict[str, Version],
+    scoped: dict[str, list[tuple[Version, int]]],
+    fork: int,
+) -> dict[str, Version]:
+    """The versions *fork* tries first: the earlier forks' choices, overridden by the previous pins; a pin
+    with a marker (*scoped*) counts only where its marker meets the fork (the one covering most of it wins;
+    the earlier line on a tie), as uv keeps a forked lock's versions in their own forks."""
+    preferences = dict(chosen)
+    preferences.update(options.preferences)
+    for name, entries in scoped.items():
+        if name not in options.preferences:
+            continue  # --upgrade / --upgrade-package
+        overlaps = [
+            (_popcount(mask & fork), -index, version) for index, (version, mask) in enumerate(entries)
+        ]
+        best = max(overlaps)
+        if best[0]:
+            preferences[name] = best[2]
+        elif name in chosen:
+            preferences[name] = chosen[name]
+        else:
+            del preferences[name]
+    return preferences
+
+
+def _popcount(value: int) -> int:
+    return bin(value).count("1")
+
+
 def _resolve_fork(  # noqa: PLR0917 - one call site, every argument named there
     roots: Sequence[RootRequirement],
     root_masks: Sequence[int],
@@ -234,13 +278,11 @@ def _resolve_fork(  # noqa: PLR0917 - one call site, every argument named there
     universe: Universe,
     fork: int,
     shared: _Shared,
-    chosen: dict[str, Version],
+    preferences: dict[str, Version],
 ) -> tuple[Resolution, dict[str, int], dict[str, list[str]]] | list[int]:
     """One fork: ``(resolution, environments by name, marker hints by name)``, or the forks to resolve
     instead."""
     target = universe.target(fork)
-    preferences = dict(chosen)
-    preferences.update(options.preferences)
     fork_options = replace(options, target=target, preferences=preferences, preferences_as_constraints=False)
     active = [(root, mask & fork) for root, mask in zip(roots, root_masks, strict=True) if mask & fork]
     requirements = [(root, mask) for root, mask in active if not root.is_constraint]

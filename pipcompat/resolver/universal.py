@@ -497,6 +497,18 @@ def _platform_expressions(platforms: tuple[Platform, ...]) -> dict[frozenset[int
 
 
 @dataclass(frozen=True)
+class ScopedPreference:
+    """A previous pin that holds where its marker does (``numpy==2.2.6 ; python_version >= "3.10"`` of an
+    existing ``--universal`` output): preferred only in the forks the marker covers, as uv matches its
+    preferences to fork markers."""
+
+    name: str
+    """Canonical project name."""
+    version: Version
+    marker: Marker | None = None
+
+
+@dataclass(frozen=True)
 class UniversalResolution(Resolution):
     """A :class:`Resolution` for a whole universe.
 
@@ -518,16 +530,20 @@ def resolve_universal(
     universe: Universe,
     *,
     max_forks: int = 64,
+    scoped_preferences: Sequence[ScopedPreference] = (),
 ) -> UniversalResolution:
     """Resolve *roots* for every environment of *universe*; ``PipcompatError`` explains a failure.
 
     Root requirements keep their markers (evaluated without an extra); ``options.target`` is ignored (each
     fork makes its own). Previously pinned versions (``options.preferences``) are tried first, never
-    forced.
+    forced; for a name in *scoped_preferences* a fork prefers the version whose marker covers most of it,
+    and none of them when no marker meets it.
     """
     from pipcompat.resolver.forks import resolve_forks
 
-    return resolve_forks(roots, source, options, universe, max_forks=max_forks)
+    return resolve_forks(
+        roots, source, options, universe, max_forks=max_forks, scoped_preferences=scoped_preferences
+    )
 
 
 def merged_pins(resolution: Resolution) -> Mapping[str, list[ResolvedPackage]]:
