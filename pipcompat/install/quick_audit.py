@@ -472,6 +472,16 @@ class QuickDistribution:
 
 _HEADER = re.compile(r"^([!-9;-~]+):[ \t]*(.*?)\s*$")
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")
+#: Core metadata field names (lower case): valid header names, so no need to check them one by one.
+_COMMON_HEADERS = frozenset(
+    {
+        "metadata-version", "name", "version", "dynamic", "platform", "supported-platform", "summary",
+        "description", "description-content-type", "keywords", "home-page", "download-url", "author",
+        "author-email", "maintainer", "maintainer-email", "license", "license-expression", "license-file",
+        "classifier", "requires-python", "requires-external", "project-url", "provides-dist",
+        "obsoletes-dist", "import-name", "import-namespace",
+    }
+)  # fmt: skip
 _WANTED_HEADERS = frozenset({"requires-dist", "provides-extra"})
 
 
@@ -511,7 +521,7 @@ def read_headers(dist_info: str) -> dict[str, list[str]]:
             if match is None:
                 raise Doubt(dist_info)
             headers[name].append(match[2])
-        elif not _HEADER_NAME.match(name):
+        elif name not in _COMMON_HEADERS and not _HEADER_NAME.match(name):
             raise Doubt(dist_info)  # not a header: the email parser would end the headers here
     return headers
 
