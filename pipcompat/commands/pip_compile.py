@@ -929,6 +929,7 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
     )
     source, fetcher = _building_source(settings, ctx, client)
     with client, fetcher:
+        resolved_vcs = _check_out_vcs(request.top_level, source)
         top_level = _attach_sources(request.top_level, source)
         roots = [
             RootRequirement(_without_marker(item.requirement), item.comes_from, item.is_constraint)
@@ -953,6 +954,10 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
             for item in top_level
             if item.requirement is not None and item.editable
         }
+        for item in top_level:
+            requirement = item.requirement
+            if requirement is not None and requirement.url in resolved_vcs and not item.editable:
+                urls[str(canonicalize_name(requirement.name))] = resolved_vcs[requirement.url]
         pins: list[CompiledPin] = []
         with tempfile.TemporaryDirectory(prefix="pipcompat-compile-") as temp:
             for package in resolution.packages:
@@ -1005,6 +1010,32 @@ def _attach_sources(top_level: Sequence[TopLevel], source: Any) -> list[TopLevel
     return result
 
 
+def _is_vcs_url(url: str) -> bool:
+    from pipcompat.requirements._forms import VCS_SCHEMES
+
+    return url.partition(":")[0].lower() in VCS_SCHEMES
+
+
+def _check_out_vcs(top_level: Sequence[TopLevel], source: Any) -> dict[str, str]:
+    """Check the VCS requirements out and register their trees with *source* (their metadata comes from a
+    build of the checkout, editables' too); returns their resolved URLs by requirement URL. Issue 5: the
+    output records the resolved commit (``name @ git+<repo>@<commit>``) where pip-compile repeats the
+    revision asked for; editables are written as given."""
+    resolved: dict[str, str] = {}
+    for item in top_level:
+        requirement = item.requirement
+        if requirement is None or not requirement.url or not _is_vcs_url(requirement.url):
+            continue
+        tree = source.vcs_tree(requirement.url)
+        source.add_tree(requirement.url, tree)
+        info = tree.direct_url
+        url = f"{info['vcs_info']['vcs']}+{info['url']}@{info['vcs_info']['commit_id']}"
+        if info.get("subdirectory"):
+            url += f"#subdirectory={info['subdirectory']}"
+        resolved[requirement.url] = url
+    return resolved
+
+
 def _hashes_of(package: Any, client: Any, request: CompileRequest, temp: Path, reuse: bool) -> frozenset[str]:
     """pip-compile's hashes of a pin: reused from the existing file, else every file of the version."""
 
@@ -1019,6 +1050,8 @@ def _hashes_of(package: Any, client: Any, request: CompileRequest, temp: Path, r
             path.unlink()
 
     if package.is_direct:
+        if _is_vcs_url(package.link.url):
+            return frozenset()  # pip-compile: no hashes for a VCS requirement
         return frozenset({digest(package.link)})
     existing = request.existing.get(package.name)
     if reuse and existing is not None and existing.sha256_hashes:

@@ -93,6 +93,7 @@ IMPLEMENTED_OPTIONS = (
             "ignore_dependencies",
             "only_dependencies",
             "editables",
+            "src_dir",
             "dry_run",
             "target_dir",
             "use_user_site",
@@ -208,10 +209,7 @@ def _direct_root_parts(item: ParsedRequirement, cwd: Path) -> tuple[str, str | N
     from pipcompat.index.urls import is_file_url, url_to_path
 
     if item.is_vcs:
-        raise PipcompatError(
-            f"{item.text}: VCS requirements are not available yet",
-            hint="install from a source archive or a local checkout of it, or use pip for this one",
-        )
+        return _vcs_root_parts(item)
     name = item.name
     if item.form is RequirementForm.PATH:
         path = Path(item.path or item.text)
@@ -299,9 +297,45 @@ def _root_from_parsed(item: ParsedRequirement, cwd: Path) -> Root:
     )
 
 
-def attach_sources(request: Request, source: Any) -> None:
+def _vcs_root_parts(item: ParsedRequirement) -> tuple[str, str | None, SourceTree | None]:
+    """A VCS requirement's URL and name; its tree (a checkout) is made by :func:`attach_sources`. Only git is
+    supported: other VCS URLs are refused here, naming the requirement."""
+    from pipcompat.dist.vcs import VCS_LABELS, parse_vcs_url
+
+    url = item.url or ""
+    parsed = parse_vcs_url(url)
+    if parsed.vcs != "git":
+        where = f" (from {item.comes_from})" if item.comes_from else ""
+        raise PipcompatError(
+            f"{parsed.url}{where}: {VCS_LABELS[parsed.vcs]} ({parsed.vcs}+) requirements are not supported "
+            "by pipcompat, only git",
+            hint="install this one with pip, or point the requirement at an archive of the project",
+        )
+    return url, item.name or parsed.egg, None
+
+
+def _is_vcs_url(url: str) -> bool:
+    from pipcompat.requirements._forms import VCS_SCHEMES
+
+    return url.partition(":")[0].lower() in VCS_SCHEMES
+
+
+def src_dir(settings: CommandSettings, destination: Destination, ctx: Context) -> Path:
+    """Where ``-e`` VCS requirements are cloned: ``--src`` (or ``PIP_SRC``/configuration) when given, else
+    pip's default for the target: ``<venv>/src`` in a virtual environment, ``./src`` otherwise."""
+    from pipcompat.settings import DEFAULT_ORIGIN
+
+    given = settings.get("src_dir")
+    if given and settings.origins.get("src_dir", DEFAULT_ORIGIN) != DEFAULT_ORIGIN:
+        return ctx.cwd / Path(str(given)).expanduser()
+    target = destination.target
+    return (target.prefix if target.in_virtualenv else ctx.cwd) / "src"
+
+
+def attach_sources(request: Request, source: Any, *, src: Path | None = None) -> None:
     """Tell the building *source* about the request's source trees, and name the requirements given without
-    a name from their metadata (pip prepares them before resolving, too)."""
+    a name from their metadata (pip prepares them before resolving, too). VCS requirements are checked out
+    here (``-e`` ones cloned into *src*)."""
     from pipcompat.models import Link
 
     trees = [r for r in request.roots if r.tree is not None]
@@ -310,6 +344,11 @@ def attach_sources(request: Request, source: Any) -> None:
             if root.editable:
                 raise PipcompatError(_EDITABLE_HASHES.format(root.text))
         raise PipcompatError(_DIRECTORY_HASHES + "".join(f"\n    {r.text}" for r in trees))
+    for root in request.roots:
+        if root.tree is None and root.url and _is_vcs_url(root.url):
+            root.tree = source.vcs_tree(
+                root.url, editable=root.editable, name=root.requirement.name, src_dir=src or Path("src")
+            )
     for root in request.roots:
         if root.tree is not None and root.url:
             source.add_tree(root.url, root.tree)
@@ -1103,7 +1142,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         )
         with client, contextlib.closing(fetcher):
             start = time.perf_counter()
-            attach_sources(request, source)
+            attach_sources(request, source, src=src_dir(settings, destination, ctx))
             resolution = resolve_request(
                 request,
                 source,

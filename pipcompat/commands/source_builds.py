@@ -107,6 +107,29 @@ class BuildingSource:
             return self.builder.build_editable(tree, package, dest)
         return self.builder.build_tree_wheel(tree, package)
 
+    def vcs_tree(
+        self, url: str, *, editable: bool = False, name: str | None = None, src_dir: Path | None = None
+    ) -> SourceTree:
+        """The source tree of a VCS requirement: the revision checked out into the cache (git only), then
+        copied for the build (cache checkouts are never written to; the wheel is cached by commit), or, for
+        ``-e``, cloned into ``<src_dir>/<name>`` as pip does."""
+        from pipcompat.dist.sources import SourceTree, local_tree
+        from pipcompat.dist.vcs import build_key, checkout, clone_editable, copy_source, direct_url_record
+
+        found = checkout(
+            url, self.builder.cache, reporter=self.builder.reporter, environ=self.builder.environ
+        )
+        if editable:
+            from packaging.utils import canonicalize_name
+
+            assert name is not None and src_dir is not None
+            project = clone_editable(found, src_dir / canonicalize_name(name), environ=self.builder.environ)
+            return local_tree(project, editable=True)
+        work = Path(tempfile.mkdtemp(prefix="pipcompat-vcs-"))
+        self.fetcher.cleanups.append(work)
+        directory = copy_source(found, work / found.commit_id[:12])
+        return SourceTree(directory, direct_url_record(found), cache_key=build_key(found))
+
     def name_of(self, link: Link) -> str:
         """The project name in the metadata of *link* (a requirement given without a name)."""
         from email.parser import BytesHeaderParser

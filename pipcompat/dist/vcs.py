@@ -514,30 +514,43 @@ def copy_source(checkout: VcsCheckout, dest: Path) -> Path:
 def clone_editable(checkout: VcsCheckout, dest: Path, environ: Mapping[str, str] | None = None) -> Path:
     """pip's ``-e git+…`` clone: a working clone of the repository at *dest*, origin the repository's URL
     (credentials kept, as pip keeps them), checked out at the resolved commit (on the branch when the
-    revision was one). Returns the project directory (the ``#subdirectory=`` when there is one)."""
+    revision was one). Returns the project directory (the ``#subdirectory=`` when there is one).
+
+    A clone of the same repository already at *dest* is updated as pip updates it: its objects fetched
+    (from the mirror) and ``git reset --hard`` to the commit, on whatever branch it is. Any other non-empty
+    directory is an error.
+    """
     vcs_url = VcsUrl(checkout.vcs, checkout.repo_url, checkout.requested_revision, checkout.subdirectory)
     git = _Git(vcs_url, environ)
+    project = dest / checkout.subdirectory if checkout.subdirectory else dest
+    fetch = [
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--",
+        str(checkout.mirror_dir),
+        "+refs/remotes/origin/*:refs/remotes/origin/*",
+        "+refs/tags/*:refs/tags/*",
+        f"+{checkout.commit_id}:refs/pipcompat/editable",
+    ]
     if dest.exists() and any(dest.iterdir()):
+        origin = git.run(["remote", "get-url", "origin"], cwd=dest, check=False)
+        same = (dest / ".git").exists() and origin.returncode == 0
+        if same and repository_key(origin.stdout.strip()) == repository_key(checkout.repo_url):
+            git.run(fetch, cwd=dest)
+            git.run(["update-ref", "-d", "refs/pipcompat/editable"], cwd=dest)
+            git.run(["reset", "--hard", "--quiet", checkout.commit_id], cwd=dest)
+            if (dest / ".gitmodules").is_file():
+                git.run(["submodule", "update", "--init", "--recursive", "--quiet"], cwd=dest)
+            return project
         raise PipcompatError(
-            f"cannot clone {vcs_url.url} into {dest}: the directory exists and is not empty",
+            f"cannot clone {vcs_url.url} into {dest}: the directory exists and is not a clone of it",
             hint="remove it, or choose another place with --src",
         )
     dest.mkdir(parents=True, exist_ok=True)
     git.run(["init", "--quiet"], cwd=dest)
     git.run(["remote", "add", "origin", checkout.repo_url], cwd=dest)
-    git.run(
-        [
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--",
-            str(checkout.mirror_dir),
-            "+refs/remotes/origin/*:refs/remotes/origin/*",
-            "+refs/tags/*:refs/tags/*",
-            f"+{checkout.commit_id}:refs/pipcompat/editable",
-        ],
-        cwd=dest,
-    )
+    git.run(fetch, cwd=dest)
     git.run(["update-ref", "-d", "refs/pipcompat/editable"], cwd=dest)
     branch = checkout.requested_revision
     on_branch = False
@@ -552,7 +565,7 @@ def clone_editable(checkout: VcsCheckout, dest: Path, environ: Mapping[str, str]
         git.run(["checkout", "--quiet", "--detach", checkout.commit_id], cwd=dest)
     if (dest / ".gitmodules").is_file():
         git.run(["submodule", "update", "--init", "--recursive", "--quiet"], cwd=dest)
-    return dest / checkout.subdirectory if checkout.subdirectory else dest
+    return project
 
 
 def build_key(checkout: VcsCheckout) -> str:

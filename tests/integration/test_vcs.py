@@ -417,9 +417,16 @@ def test_a_build_copy_and_an_editable_clone_leave_the_cache_checkout_alone(
     assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=clone) == "feature"  # on the branch, as pip leaves it
     assert git("remote", "get-url", "origin", cwd=clone) == repo.path.as_uri()
     assert git("describe", "--tags", "--abbrev=0", cwd=clone) == "v1.0"
+    (project / "meta.txt").write_text("edited locally\n")
+    # the same repository again: updated in place as pip does (reset to the commit)
+    assert clone_editable(found, clone, environ=_git_env()) == project
+    assert (project / "meta.txt").read_text() == "subdemo 1.0\n"
+    other = tmp_path / "src" / "other"
+    other.mkdir(parents=True)
+    (other / "file.txt").write_text("not a clone")
     with pytest.raises(PipcompatError) as raised:
-        clone_editable(found, clone, environ=_git_env())
-    assert "the directory exists and is not empty" in raised.value.message
+        clone_editable(found, other, environ=_git_env())
+    assert "the directory exists and is not a clone of it" in raised.value.message
 
 
 # -- freeze shows what pip shows ---------------------------------------------------------------------
@@ -441,3 +448,217 @@ def test_freeze_shows_a_vcs_install_as_pip_does(ctx: TestContext, repo: Repo, ca
         next((venv / "lib").glob("python*/site-packages/vcsdemo-1.0.dist-info/direct_url.json")).read_text()
     )
     assert recorded == direct_url_record(checkout(f"{repo.url}@v1.0", cache, environ=_git_env()))
+
+
+# -- pip install -------------------------------------------------------------------------------------------
+
+
+def _site_packages(venv: Path) -> Path:
+    return next((venv / "lib").glob("python*/site-packages"))
+
+
+def _direct_url(venv: Path, name: str, version: str) -> dict[str, object]:
+    data = json.loads((_site_packages(venv) / f"{name}-{version}.dist-info" / "direct_url.json").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def _import(venv: Path, module: str, ctx: TestContext) -> str:
+    code = f"import {module}; print({module}.VALUE)"
+    return ctx.run_cmd([str(venv_python(venv)), "-c", code]).assert_success().stdout.strip()
+
+
+@pytest.mark.slow
+def test_pip_install_of_a_tag_records_the_commit_and_freezes_like_pip(ctx: TestContext, repo: Repo) -> None:
+    venv = ctx.make_venv()
+    python = str(venv_python(venv))
+    log = ctx.path("builds.log")
+    env = {"VCS_TEST_BUILD_LOG": str(log)}
+    ctx.run("pip", "--python", python, "install", f"vcsdemo @ {repo.url}@v1.0", env=env).assert_success()
+    assert _import(venv, "vcsdemo", ctx) == "one"
+    assert _direct_url(venv, "vcsdemo", "1.0") == {
+        "url": repo.path.as_uri(),
+        "vcs_info": {"vcs": "git", "commit_id": repo.v1, "requested_revision": "v1.0"},
+    }
+    freeze = ctx.run("pip", "--python", python, "freeze").assert_success().stdout
+    assert freeze == f"vcsdemo @ {repo.url}@{repo.v1}\n"
+    assert ctx.run_pip("--python", python, "freeze").assert_success().stdout == freeze
+    assert log.read_text() == "vcsdemo 1.0\n"
+
+
+@pytest.mark.slow
+def test_requirement_files_pin_commits_branches_and_subdirectories_and_a_commit_builds_once(
+    ctx: TestContext, repo: Repo
+) -> None:
+    log = ctx.path("builds.log")
+    env = {"VCS_TEST_BUILD_LOG": str(log)}
+    ctx.write(
+        "requirements.txt",
+        f"""
+        {repo.url}@{repo.v2}#egg=vcsdemo
+        subdemo @ {repo.url}@feature#subdirectory=sub
+        """,
+    )
+    first = ctx.make_venv("first")
+    ctx.run(
+        "pip", "--python", str(venv_python(first)), "install", "-r", "requirements.txt", env=env
+    ).assert_success()
+    assert _import(first, "vcsdemo", ctx) == "two"
+    assert _import(first, "subdemo", ctx) == "sub-one"
+    assert _direct_url(first, "subdemo", "1.0") == {
+        "url": repo.path.as_uri(),
+        "vcs_info": {"vcs": "git", "commit_id": repo.feature, "requested_revision": "feature"},
+        "subdirectory": "sub",
+    }
+    assert sorted(log.read_text().splitlines()) == ["subdemo 1.0", "vcsdemo 2.0"]
+    # the same commits again, into another environment: nothing is checked out or built again
+    checkouts = sorted(p.name for p in (ctx.cache_dir / "git-v1" / "checkouts").glob("*/*") if p.is_dir())
+    second = ctx.make_venv("second")
+    result = ctx.run(
+        "pip", "--python", str(venv_python(second)), "install", "-r", "requirements.txt", env=env
+    )
+    result.assert_success()
+    assert _import(second, "subdemo", ctx) == "sub-one"
+    assert sorted(log.read_text().splitlines()) == ["subdemo 1.0", "vcsdemo 2.0"]
+    assert (
+        sorted(p.name for p in (ctx.cache_dir / "git-v1" / "checkouts").glob("*/*") if p.is_dir())
+        == checkouts
+    )
+    freeze = ctx.run("pip", "--python", str(venv_python(second)), "freeze").assert_success().stdout
+    assert freeze == (
+        f"subdemo @ {repo.url}@{repo.feature}#subdirectory=sub\nvcsdemo @ {repo.url}@{repo.v2}\n"
+    )
+
+
+@pytest.mark.slow
+def test_an_unknown_revision_fails_in_one_line_and_installs_nothing(ctx: TestContext, repo: Repo) -> None:
+    venv = ctx.make_venv()
+    python = str(venv_python(venv))
+    before = sorted(p.name for p in _site_packages(venv).iterdir())
+    result = ctx.run(
+        "pip",
+        "--python",
+        python,
+        "install",
+        f"vcsdemo @ {repo.url}@v9.9",
+        f"subdemo @ {repo.url}@v1.0#subdirectory=sub",
+    )
+    result.assert_failure(1)
+    assert result.stderr.splitlines()[0] == (
+        f"error: {repo.url}@v9.9: no branch, tag or commit named 'v9.9' in {repo.path.as_uri()}"
+    )
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in _site_packages(venv).iterdir()) == before
+
+
+def test_credentials_in_a_vcs_url_are_never_printed(ctx: TestContext) -> None:
+    venv = ctx.make_venv()
+    result = ctx.run(
+        "pip",
+        "--python",
+        str(venv_python(venv)),
+        "install",
+        "-v",
+        "thing @ git+https://someone:s3cret-pw@127.0.0.1:9/org/thing.git@v1",
+    )
+    result.assert_failure(1)
+    assert "s3cret-pw" not in result.output
+    assert "cannot fetch git+https://someone:****@127.0.0.1:9/org/thing.git@v1" in result.stderr
+
+
+def test_other_vcs_requirements_are_refused_naming_the_line(ctx: TestContext) -> None:
+    ctx.write("requirements.txt", "hg+https://hg.example.com/thing@tip#egg=thing\n")
+    result = ctx.run("pip", "install", "--dry-run", "-r", "requirements.txt")
+    result.assert_failure(1)
+    assert result.stderr.splitlines()[0] == (
+        "error: hg+https://hg.example.com/thing@tip#egg=thing (from -r requirements.txt (line 1)): "
+        "Mercurial (hg+) requirements are not supported by pipcompat, only git"
+    )
+
+
+@pytest.mark.slow
+def test_the_install_report_has_pips_download_info_for_a_vcs_requirement(
+    ctx: TestContext, repo: Repo
+) -> None:
+    requirement = f"vcsdemo @ {repo.url}@v1.0"
+    ours = ctx.run("pip", "install", "--dry-run", "--quiet", "--report", "-", requirement).assert_success()
+    pips = ctx.run_pip("install", "--dry-run", "--quiet", "--no-index", "--report", "-", requirement)
+    pips.assert_success()
+    [our_item] = json.loads(ours.stdout)["install"]
+    [pip_item] = json.loads(pips.stdout)["install"]
+    assert (
+        our_item["download_info"]
+        == pip_item["download_info"]
+        == {
+            "url": repo.path.as_uri(),
+            "vcs_info": {"vcs": "git", "commit_id": repo.v1, "requested_revision": "v1.0"},
+        }
+    )
+    assert our_item["is_direct"] is pip_item["is_direct"] is True
+
+
+@pytest.mark.slow
+def test_an_editable_vcs_install_clones_into_the_venv_src_like_pip(ctx: TestContext, repo: Repo) -> None:
+    ours = ctx.make_venv("ours")
+    theirs = ctx.make_venv("theirs")
+    requirement = f"{repo.url}@feature#egg=vcsdemo"
+    ctx.run("pip", "--python", str(venv_python(ours)), "install", "-e", requirement).assert_success()
+    ctx.run_pip(
+        "--python", str(venv_python(theirs)), "install", "--no-index", "-e", requirement
+    ).assert_success()
+    for venv in (ours, theirs):
+        clone = venv / "src" / "vcsdemo"
+        assert git("rev-parse", "HEAD", cwd=clone) == repo.feature
+        assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=clone) == "feature"
+        assert _import(venv, "vcsdemo", ctx) == "feature"
+    for venv in (ours, theirs):
+        assert _direct_url(venv, "vcsdemo", "1.1.dev0") == {
+            "url": (venv / "src" / "vcsdemo").as_uri(),
+            "dir_info": {"editable": True},
+        }
+    # an edit in the clone shows without reinstalling
+    (ours / "src" / "vcsdemo" / "src" / "vcsdemo" / "__init__.py").write_text("VALUE = 'edited'\n")
+    assert _import(ours, "vcsdemo", ctx) == "edited"
+    freeze_ours = ctx.run("pip", "--python", str(venv_python(ours)), "freeze").assert_success().stdout
+    freeze_theirs = ctx.run_pip("--python", str(venv_python(theirs)), "freeze").assert_success().stdout
+    assert freeze_ours == freeze_theirs == f"-e {repo.url}@{repo.feature}#egg=vcsdemo\n"
+
+
+# -- pip compile -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_compile_records_the_resolved_commit_where_pip_compile_repeats_the_revision(
+    ctx: TestContext, repo: Repo
+) -> None:
+    ctx.write(
+        "requirements.in",
+        f"""
+        vcsdemo @ {repo.url}@v1.0
+        {repo.url}@feature#egg=subdemo&subdirectory=sub
+        """,
+    )
+    args = ("--no-index", "--no-header", "--strip-extras", "--output-file", "-", "requirements.in")
+    ours = ctx.run("pip", "compile", *args).assert_success().stdout
+    theirs = ctx.run_cmd([str(Path(sys.executable).parent / "pip-compile"), "-q", *args])
+    theirs.assert_success()
+    # pip-compile 7.6.2 writes the revision as asked (and, on this Python, file URLs as "file:/path"):
+    local = f"git+file:{repo.path}"
+    assert theirs.stdout == (
+        f"subdemo @ {local}@feature#subdirectory=sub\n    # via -r requirements.in\n"
+        f"vcsdemo @ {local}@v1.0\n    # via -r requirements.in\n"
+    )
+    # pipcompat writes the same lines with the commit the revision resolved to (issue 5)
+    assert ours == (
+        f"subdemo @ {local}@{repo.feature}#subdirectory=sub\n    # via -r requirements.in\n"
+        f"vcsdemo @ {local}@{repo.v1}\n    # via -r requirements.in\n"
+    )
+    # and installing that output gives the same commits
+    ctx.write("compiled.txt", ours)
+    venv = ctx.make_venv()
+    ctx.run("pip", "--python", str(venv_python(venv)), "install", "-r", "compiled.txt").assert_success()
+    assert _direct_url(venv, "vcsdemo", "1.0")["vcs_info"] == {
+        "vcs": "git",
+        "commit_id": repo.v1,
+        "requested_revision": repo.v1,
+    }
