@@ -702,8 +702,17 @@ def _direct_reference(dist: InstalledDistribution) -> str | None:
     data = dist.direct_url
     if data is None:
         return None
+    if isinstance(data.get("vcs_info"), dict):
+        return _vcs_reference(data)
     url = data.get("url")
     return url if isinstance(url, str) else None
+
+
+def _vcs_reference(direct_url: Mapping[str, Any]) -> str:
+    """``git+<url>@<commit>`` of a PEP 610 record: an install from the same commit is left alone (pip leaves
+    any install of the same version alone; a new commit of the same version is installed, as uv does)."""
+    info = direct_url.get("vcs_info") or {}
+    return f"{info.get('vcs')}+{direct_url.get('url')}@{info.get('commit_id')}"
 
 
 def _strip_fragment(url: str) -> str:
@@ -744,6 +753,11 @@ def plan_install(
     requested = {r.key for r in request.requirements}
     editable = {r.key for r in request.requirements if r.editable}
     local_sources = {r.key for r in request.requirements if _is_local_source(r)}
+    vcs_references = {
+        r.key: _vcs_reference(r.tree.direct_url)
+        for r in request.requirements
+        if r.tree is not None and not r.editable and "vcs_info" in r.tree.direct_url
+    }
     wanted: list[Wanted] = []
     packages: dict[str, ResolvedPackage] = {}
     links: dict[str, Link] = {}
@@ -770,7 +784,9 @@ def plan_install(
             Wanted(
                 package.display_name,
                 str(package.version),
-                direct_url=_strip_fragment(link.url) if package.is_direct else None,
+                direct_url=(vcs_references.get(package.name) or _strip_fragment(link.url))
+                if package.is_direct
+                else None,
                 editable=package.name in editable,
                 requested=package.requested,
             )

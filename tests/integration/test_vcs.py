@@ -484,6 +484,19 @@ def test_pip_install_of_a_tag_records_the_commit_and_freezes_like_pip(ctx: TestC
     assert freeze == f"vcsdemo @ {repo.url}@{repo.v1}\n"
     assert ctx.run_pip("--python", python, "freeze").assert_success().stdout == freeze
     assert log.read_text() == "vcsdemo 1.0\n"
+    # the same commit again: left alone, as pip leaves it
+    again = ctx.run("pip", "--python", python, "install", f"vcsdemo @ {repo.url}@{repo.v1}", env=env)
+    assert "vcsdemo" not in again.assert_success().output
+    # a new commit of the same version is installed (pip would keep the old one: see docs/compatibility.md)
+    ctx.run("pip", "--python", python, "install", f"vcsdemo @ {repo.url}@main", env=env).assert_success()
+    git("commit", "--quiet", "--allow-empty", "-m", "same version, new commit", cwd=repo.path)
+    newer = ctx.run("pip", "--python", python, "install", f"vcsdemo @ {repo.url}@main", env=env)
+    assert " - vcsdemo==2.0\n + vcsdemo==2.0" in newer.assert_success().stderr
+    assert _direct_url(venv, "vcsdemo", "2.0")["vcs_info"] == {
+        "vcs": "git",
+        "commit_id": repo.head(),
+        "requested_revision": "main",
+    }
 
 
 @pytest.mark.slow
