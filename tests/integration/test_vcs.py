@@ -666,6 +666,25 @@ def test_compile_records_the_resolved_commit_where_pip_compile_repeats_the_revis
         f"subdemo @ {local}@{repo.feature}#subdirectory=sub\n    # via -r requirements.in\n"
         f"vcsdemo @ {local}@{repo.v1}\n    # via -r requirements.in\n"
     )
+    # an editable is written as given, as pip-compile writes it; an unnamed URL is named from its metadata
+    ctx.write(
+        "more.in",
+        f"""
+        -e {repo.url}@feature#egg=vcsdemo
+        {repo.url}@v1.0#subdirectory=sub
+        """,
+    )
+    more = ("--no-index", "--no-header", "--strip-extras", "--output-file", "-", "more.in")
+    theirs = ctx.run_cmd([str(Path(sys.executable).parent / "pip-compile"), "-q", *more]).assert_success()
+    assert theirs.stdout == (
+        f"-e {repo.url}@feature#egg=vcsdemo\n    # via -r more.in\n"
+        f"subdemo @ {local}@v1.0#subdirectory=sub\n    # via -r more.in\n"
+    )
+    assert ctx.run("pip", "compile", *more).assert_success().stdout == (
+        f"-e {repo.url}@feature#egg=vcsdemo\n    # via -r more.in\n"
+        f"subdemo @ {local}@{repo.v1}#subdirectory=sub\n    # via -r more.in\n"
+    )
+    assert not ctx.path("src").exists()
     # and installing that output gives the same commits
     ctx.write("compiled.txt", ours)
     venv = ctx.make_venv()
