@@ -1,7 +1,7 @@
 """Local source trees: what a direct reference to a directory is, and when it must be built again.
 
 A :class:`SourceTree` is a project directory to build (a local path, a ``file://`` URL to a directory, an
-editable, or — through engineer "vcs"'s checkouts — a VCS checkout) together with the PEP 610
+editable, or a VCS checkout made by :mod:`pipcompat.dist.vcs`) together with the PEP 610
 ``direct_url.json`` data that says where it came from. The builder (:mod:`pipcompat.dist.build`) turns it
 into metadata and a wheel; the install writes :attr:`SourceTree.direct_url`.
 
