@@ -113,6 +113,8 @@ IMPLEMENTED_OPTIONS = (
             "root_user_action",
             "json_report_file",
             "build_isolation",
+            "build_constraints",
+            "check_build_deps",
             "config_settings",
         }
     )
@@ -145,6 +147,8 @@ class Root:
     """Given as a bare URL or path: the name comes from the metadata (:func:`attach_sources`)."""
     link_hashes: dict[str, list[str]] = field(default_factory=dict)
     """Hashes in the URL's fragment (``#sha256=…``): checked like ``--hash``, without hash-checking mode."""
+    config_settings: dict[str, str | list[str]] | None = None
+    """The requirement line's own ``--config-settings`` (they replace ``-C`` for its builds, as in pip)."""
 
     @property
     def url(self) -> str | None:
@@ -294,6 +298,7 @@ def _root_from_parsed(item: ParsedRequirement, cwd: Path) -> Root:
         tree=tree,
         unnamed=unnamed,
         link_hashes=link_hashes,
+        config_settings=item.config_settings_dict or None,
     )
 
 
@@ -352,6 +357,8 @@ def attach_sources(request: Request, source: Any, *, src: Path | None = None) ->
     for root in request.roots:
         if root.tree is not None and root.url:
             source.add_tree(root.url, root.tree)
+        if root.config_settings and not root.is_constraint and hasattr(source, "set_config"):
+            source.set_config(root.config_settings, url=root.url, name=root.requirement.name)
     for root in request.roots:
         if not root.unnamed or not root.url:
             continue

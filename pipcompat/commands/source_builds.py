@@ -85,6 +85,30 @@ class BuildingSource:
         self.trees: dict[str, SourceTree] = {}
         self.archive_sha256: dict[str, str] = {}
         self._editable_dir: Path | None = None
+        self._configs_by_url: dict[str, Mapping[str, str | list[str]]] = {}
+        self._configs_by_name: dict[str, Mapping[str, str | list[str]]] = {}
+
+    # -- per-requirement --config-settings
+
+    def set_config(self, config: Mapping[str, str | list[str]], *, url: str | None, name: str) -> None:
+        """A requirement line's own ``--config-settings``: they (not the command line's ``-C``, as in pip)
+        reach the builds of that requirement only — the direct reference *url*, else the sdists of the
+        project *name*."""
+        from packaging.utils import canonicalize_name
+
+        if url:
+            self._configs_by_url[url.split("#", 1)[0]] = dict(config)
+        else:
+            self._configs_by_name[str(canonicalize_name(name))] = dict(config)
+
+    def builder_for(self, url: str, name: str | None = None) -> SourceBuilder:
+        """The builder for the requirement behind *url* (or of project *name*), with its own settings."""
+        from packaging.utils import canonicalize_name
+
+        config = self._configs_by_url.get(url.split("#", 1)[0])
+        if config is None and name:
+            config = self._configs_by_name.get(str(canonicalize_name(name)))
+        return self.builder if config is None else self.builder.with_config(config)
 
     # -- source trees
 
@@ -104,8 +128,8 @@ class BuildingSource:
                 self._editable_dir = Path(tempfile.mkdtemp(prefix="pipcompat-editable-"))
                 self.fetcher.cleanups.append(self._editable_dir)
             dest = Path(tempfile.mkdtemp(dir=self._editable_dir))
-            return self.builder.build_editable(tree, package, dest)
-        return self.builder.build_tree_wheel(tree, package)
+            return self.builder_for(url).build_editable(tree, package, dest)
+        return self.builder_for(url).build_tree_wheel(tree, package)
 
     def vcs_tree(
         self, url: str, *, editable: bool = False, name: str | None = None, src_dir: Path | None = None
@@ -179,7 +203,7 @@ class BuildingSource:
 
         tree = self.tree_for(link.url)
         if tree is not None:
-            return self.builder.tree_metadata(tree, tree.directory.name)
+            return self.builder_for(link.url).tree_metadata(tree, tree.directory.name)
         try:
             data: bytes = self.source.metadata(link)
             return data
@@ -187,7 +211,8 @@ class BuildingSource:
             pass
         path, sha256 = self.fetcher.fetch(link)
         self.archive_sha256.setdefault(link.url.split("#", 1)[0], sha256)
-        return self.builder.metadata(path, sha256, _package_of(link))
+        package = _package_of(link)
+        return self.builder_for(link.url, package.rpartition("-")[0]).metadata(path, sha256, package)
 
     def prefetch(self, names: Iterable[str]) -> None:
         self.source.prefetch(names)
@@ -207,7 +232,8 @@ class BuildingSource:
     def build_wheel(self, request: WheelRequest, sdist: Path, sha256: str) -> Path:
         """The prepare stage's hook: the wheel built from a chosen sdist (built once per sdist)."""
         self.archive_sha256[request.link.url.split("#", 1)[0]] = sha256
-        return self.builder.build_sdist(sdist, sha256, f"{request.name} {request.version}".strip())
+        builder = self.builder_for(request.link.url, request.name)
+        return builder.build_sdist(sdist, sha256, f"{request.name} {request.version}".strip())
 
 
 def _package_of(link: Link) -> str:
@@ -221,10 +247,13 @@ def _package_of(link: Link) -> str:
 class EnvironmentInstaller:
     """Fills a build environment with pipcompat's own resolver and installer, over the command's index."""
 
-    def __init__(self, client: Any, cache: Cache, ctx: Context) -> None:
+    def __init__(self, client: Any, cache: Cache, ctx: Context, constraints: Iterable[Any] = ()) -> None:
         self.client = client
         self.cache = cache
         self.ctx = ctx
+        self.constraints: list[Any] = list(constraints)
+        """``--build-constraint`` roots (:class:`~pipcompat.commands.pip_install.Root`, ``is_constraint``):
+        applied to every build environment. The command's own ``-c``/``PIP_CONSTRAINT`` never are (pip 26)."""
         self.source: Any = client
         """Set to the :class:`BuildingSource` so build requirements that are sdists can be built too."""
         self._depth = threading.local()
@@ -258,6 +287,7 @@ class EnvironmentInstaller:
                 target, scheme_for(target), installed_distributions(target), str(target.prefix)
             )
             roots = [Root(Requirement(text), "build-system.requires") for text in requirements]
+            roots += self.constraints
             request = Request(roots, FileOptions(), require_hashes=False)
             policy = ResolvePolicy()
             resolution = resolve_request(request, self.source, destination, policy, index_url="", cutoff=None)
@@ -279,7 +309,28 @@ def build_options(settings: CommandSettings, environ: Mapping[str, str]) -> Any:
         str(k): (list(v) if isinstance(v, (list, tuple)) else str(v))
         for k, v in dict(resolver.config_settings).items()
     }
-    return BuildOptions(isolation=resolver.build_isolation, config_settings=config)
+    if resolver.build_constraints and not resolver.build_isolation:
+        raise PipcompatError("--build-constraint cannot be used with --no-build-isolation.")
+    return BuildOptions(
+        isolation=resolver.build_isolation,
+        config_settings=config,
+        check_build_deps=resolver.check_build_deps and not resolver.build_isolation,
+    )
+
+
+def build_constraint_roots(settings: CommandSettings, ctx: Context) -> list[Any]:
+    """The ``--build-constraint`` files' requirements, as constraint roots (read now: a missing file is an
+    error before anything is resolved, as in pip)."""
+    from pipcompat.commands.pip_install import _root_from_parsed
+    from pipcompat.requirements import FileOptions, parse_requirements_files
+    from pipcompat.settings import ResolverSettings
+
+    files = ResolverSettings.from_settings(settings, ctx.environ).build_constraints
+    if not files:
+        return []
+    paths = [name if "://" in name or Path(name).is_absolute() else str(ctx.cwd / name) for name in files]
+    result = parse_requirements_files((), paths, environ=ctx.environ, options=FileOptions())
+    return [_root_from_parsed(item, ctx.cwd) for item in result.requirements]
 
 
 class _Reporter:
@@ -296,12 +347,17 @@ def make_building_source(
 ) -> tuple[BuildingSource, SdistFetcher]:
     """The command's source with builds: sdists resolve through metadata builds, and are built into wheels
     for the interpreter *python* (the target). Close the fetcher when the command ends."""
+    from dataclasses import replace
+
     from pipcompat.dist.build import SourceBuilder
     from pipcompat.env.interpreters import find_venv_base
     from pipcompat.env.venv import running_base_executable
 
     options = build_options(settings, ctx.environ)
-    installer = EnvironmentInstaller(client, cache, ctx)
+    constraints = build_constraint_roots(settings, ctx) if options.isolation else []
+    if constraints:
+        options = replace(options, build_constraints=tuple(str(c.requirement) for c in constraints))
+    installer = EnvironmentInstaller(client, cache, ctx, constraints)
 
     def base() -> Any:
         return find_venv_base(

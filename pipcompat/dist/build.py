@@ -86,11 +86,17 @@ class BuildError(PipcompatError):
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """How to build: ``isolation`` (``--no-build-isolation`` turns it off) and ``config_settings``
-    (``--config-settings``/``-C``, passed to every backend hook)."""
+    """How to build: ``isolation`` (``--no-build-isolation`` turns it off), ``config_settings``
+    (``--config-settings``/``-C``, passed to every backend hook) and ``check_build_deps``
+    (``--check-build-dependencies``: without isolation, ``[build-system].requires`` must be installed in
+    the target, else pip's "Some build dependencies for … are missing/conflict" error)."""
 
     isolation: bool = True
     config_settings: Mapping[str, str | list[str]] = field(default_factory=dict)
+    check_build_deps: bool = False
+    build_constraints: tuple[str, ...] = ()
+    """``--build-constraint`` requirements (their text): part of the cache keys, since another pinned
+    backend may build another wheel. The :class:`BuildEnvInstaller` applies them."""
 
 
 def config_key(config_settings: Mapping[str, str | list[str]]) -> str:
@@ -220,6 +226,18 @@ class SourceBuilder:
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
+    def with_config(self, config_settings: ConfigSettings) -> SourceBuilder:
+        """This builder with other ``config_settings`` (a requirement line's own ``--config-settings``):
+        same cache, interpreters and locks; its cache keys differ by the settings."""
+        import copy
+        from dataclasses import replace
+
+        if dict(config_settings) == dict(self.options.config_settings):
+            return self
+        other = copy.copy(self)
+        other.options = replace(self.options, config_settings=dict(config_settings))
+        return other
+
     @property
     def base(self) -> VenvInterpreter | None:
         """The base interpreter of isolated build environments (found on first use when given lazily)."""
@@ -230,12 +248,15 @@ class SourceBuilder:
     # -- keys and locks
 
     def _key(self, sha256: str, kind: str = "sdist-build") -> str:
-        return digest_key(
+        parts = [
             kind,
             sha256.lower(),
             config_key(self.options.config_settings),
             os.path.realpath(self.python) if not self.options.isolation else self._base_key(),
-        )
+        ]
+        if self.options.build_constraints:
+            parts.append(json.dumps(sorted(self.options.build_constraints)))
+        return digest_key(*parts)
 
     def _base_key(self) -> str:
         base = self.base
@@ -388,6 +409,8 @@ class SourceBuilder:
                 self.reporter.detail(
                     f"building {package} with {builder.build_system_requires or 'no requirements'}"
                 )
+            if self.options.check_build_deps and not self.options.isolation:
+                check_build_requirements(python, sorted(builder.build_system_requires), package, environ)
             yield _Session(package, source_dir, builder, output, env_dir, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -477,6 +500,68 @@ class SourceBuilder:
         return root / name
 
 
+_VERSIONS_SCRIPT = """
+import json, sys
+from importlib import metadata
+found = {}
+for name in json.loads(sys.argv[1]):
+    try:
+        found[name] = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        pass
+print(json.dumps(found))
+"""
+
+
+def check_build_requirements(
+    python: str, requirements: Sequence[str], package: str, environ: Mapping[str, str]
+) -> None:
+    """pip's ``--check-build-dependencies`` check (without isolation): each of *requirements* (markers
+    evaluated with an empty ``extra``) must be installed in the environment of *python* at a version its
+    specifier allows (pre-releases included); pip's error text otherwise."""
+    from packaging.requirements import Requirement
+    from packaging.version import InvalidVersion, Version
+
+    parsed = [(text, Requirement(text)) for text in requirements]
+    parsed = [(t, r) for t, r in parsed if r.marker is None or r.marker.evaluate({"extra": ""})]
+    if not parsed:
+        return
+    proc = subprocess.run(
+        [python, "-c", _VERSIONS_SCRIPT, json.dumps([r.name for _, r in parsed])],
+        env=dict(environ),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise PipcompatError(f"cannot list the packages installed for {python}: {proc.stderr.strip()}")
+    versions: dict[str, str] = json.loads(proc.stdout)
+    missing: set[str] = set()
+    conflicting: set[tuple[str, str]] = set()
+    for text, requirement in parsed:
+        version = versions.get(requirement.name)
+        if version is None:
+            missing.add(text)
+            continue
+        try:
+            pinned = f"{requirement.name}=={Version(version)}"
+        except InvalidVersion:
+            pinned = f"{requirement.name}==={version}"
+        if not requirement.specifier.contains(version, prereleases=True):
+            conflicting.add((pinned, text))
+    if conflicting:
+        raise PipcompatError(
+            f"Some build dependencies for {package} conflict with the backend dependencies: "
+            + ", ".join(f"{installed} is incompatible with {wanted}" for installed, wanted in sorted(conflicting))
+            + "."
+        )
+    if missing:
+        raise PipcompatError(
+            f"Some build dependencies for {package} are missing: {', '.join(map(repr, sorted(missing)))}."
+        )
+
+
 def _wheel_metadata(wheel: Path) -> bytes:
     with zipfile.ZipFile(wheel) as zf:
         for name in zf.namelist():
@@ -494,6 +579,7 @@ __all__ = [
     "BuildOptions",
     "BuildReporter",
     "SourceBuilder",
+    "check_build_requirements",
     "config_key",
     "parse_config_settings",
     "unpack_sdist",
