@@ -337,6 +337,19 @@ def src_dir(settings: CommandSettings, destination: Destination, ctx: Context) -
     return (target.prefix if target.in_virtualenv else ctx.cwd) / "src"
 
 
+def command_line_config(request: Request, settings: CommandSettings, ctx: Context) -> None:
+    """pip's reach of the command line's ``-C``/``--config-settings``: the requirements and editables given
+    on the command line (not requirement-file lines, which have only their own, nor dependencies)."""
+    from pipcompat.commands.source_builds import build_options
+
+    config = dict(build_options(settings, ctx.environ).config_settings)
+    if not config:
+        return
+    for root in request.roots:
+        if not root.comes_from and not root.is_constraint and root.config_settings is None:
+            root.config_settings = dict(config)
+
+
 def attach_sources(request: Request, source: Any, *, src: Path | None = None) -> None:
     """Tell the building *source* about the request's source trees, and name the requirements given without
     a name from their metadata (pip prepares them before resolving, too). VCS requirements are checked out
@@ -1161,8 +1174,14 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         from pipcompat.commands.source_builds import make_building_source
 
         source, fetcher = make_building_source(
-            settings, ctx, cache, client, python=str(destination.target.executable)
+            settings,
+            ctx,
+            cache,
+            client,
+            python=str(destination.target.executable),
+            config_per_requirement=True,
         )
+        command_line_config(request, settings, ctx)
         with client, contextlib.closing(fetcher):
             start = time.perf_counter()
             attach_sources(request, source, src=src_dir(settings, destination, ctx))

@@ -343,10 +343,20 @@ class _Reporter:
 
 
 def make_building_source(
-    settings: CommandSettings, ctx: Context, cache: Cache, client: Any, *, python: str
+    settings: CommandSettings,
+    ctx: Context,
+    cache: Cache,
+    client: Any,
+    *,
+    python: str,
+    config_per_requirement: bool = False,
 ) -> tuple[BuildingSource, SdistFetcher]:
     """The command's source with builds: sdists resolve through metadata builds, and are built into wheels
-    for the interpreter *python* (the target). Close the fetcher when the command ends."""
+    for the interpreter *python* (the target). Close the fetcher when the command ends.
+
+    With *config_per_requirement* (``pip install``), the command line's ``-C`` is not applied to every
+    build: the command registers it (:meth:`BuildingSource.set_config`) for the requirements it reaches in
+    pip (the command line's requirements and editables), as it does a requirement line's own settings."""
     from dataclasses import replace
 
     from pipcompat.dist.build import SourceBuilder
@@ -354,6 +364,8 @@ def make_building_source(
     from pipcompat.env.venv import running_base_executable
 
     options = build_options(settings, ctx.environ)
+    if config_per_requirement:
+        options = replace(options, config_settings={})
     constraints = build_constraint_roots(settings, ctx) if options.isolation else []
     if constraints:
         options = replace(options, build_constraints=tuple(str(c.requirement) for c in constraints))

@@ -188,14 +188,19 @@ def test_a_requirement_lines_config_settings_reach_only_that_requirements_build(
     assert build_record(venv, "two")["settings"] is None
 
 
-def test_a_requirement_lines_config_settings_replace_the_command_lines_as_in_pip(
+def test_config_settings_reach_requirements_as_in_pip_line_settings_replace_the_command_lines(
     ctx: TestContext, server: IndexServer
 ) -> None:
     one = make_project(ctx.temp_dir / "one", "one")
-    ctx.write("requirements.txt", f"one @ {one.as_uri()} --config-settings mode=line\n")
+    two = make_project(ctx.temp_dir / "two", "two")
+    three = make_project(ctx.temp_dir / "three", "three")
+    ctx.write("requirements.txt", f"one @ {one.as_uri()} --config-settings mode=line\n{two}\n")
     venv = ctx.make_venv()
-    install(ctx, venv, server, "-C", "global=1", "-r", "requirements.txt").assert_success()
+    install(ctx, venv, server, "-C", "global=1", "-r", "requirements.txt", str(three)).assert_success()
     assert build_record(venv, "one")["settings"] == {"mode": "line"}
+    # pip gives the command line's -C to the command line's requirements only.
+    assert build_record(venv, "two")["settings"] is None
+    assert build_record(venv, "three")["settings"] == {"global": "1"}
 
 
 def test_different_line_config_settings_build_again_instead_of_reusing_the_cached_wheel(
@@ -273,3 +278,24 @@ def test_a_zip_sdist_installs_from_a_path_or_a_file_url(
     result.assert_success()
     assert "+ zipped==2.5" in result.stderr
     assert build_record(venv, "zipped")["backend"] == "2.0"
+
+
+@pytest.mark.slow
+def test_line_config_settings_and_build_constraints_match_real_pip(
+    ctx: TestContext, server: IndexServer
+) -> None:
+    one = make_project(ctx.temp_dir / "one", "one")
+    two = make_project(ctx.temp_dir / "two", "two")
+    ctx.write("requirements.txt", f"one @ {one.as_uri()} --config-settings mode=line\n{two}\n")
+    ctx.write("bc.txt", "tinyback==1.0\n")
+    ctx.write("c.txt", "tinyback==1.0\n")
+    args = ["-C", "global=1", "--build-constraint", "bc.txt", "-c", "c.txt", "-r", "requirements.txt"]
+    ours = ctx.make_venv("ours")
+    install(ctx, ours, server, *args).assert_success()
+    theirs = ctx.make_venv("theirs")
+    ctx.run_pip(
+        "--python", venv_python(theirs), "install", "--no-cache-dir", "--index-url", server.url, *args
+    ).assert_success()
+    for name in ("one", "two"):
+        assert build_record(ours, name) == build_record(theirs, name), name
+    assert build_record(theirs, "one") == {"backend": "1.0", "settings": {"mode": "line"}}
