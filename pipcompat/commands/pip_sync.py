@@ -5,12 +5,17 @@ one name are an error unless ``--force`` — and compared with what is installed
 an installed distribution whose name is not wanted is removed (except pip-sync's keep-list and what it
 depends on, :func:`pipcompat.install.plan.sync_keep_list`); a wanted requirement the installed version does
 not satisfy is installed, with its dependencies, like ``pip install -r`` of those lines. Removals and
-installs happen in one transaction. ``--dry-run`` (and ``--ask``) print pip-sync's ``Would uninstall:`` /
-``Would install:`` lists and exit 1 when something would change; ``Everything up-to-date`` otherwise.
+installs happen in one transaction. Direct references are compared as pip-sync compares them: one with a
+name and a hash in its URL matches a distribution installed from that archive with that hash; any other
+(editables, local directories and archives, URLs without a hash) never matches, so its installed
+distribution is uninstalled and it is installed again on every sync. ``--dry-run`` (and ``--ask``) print
+pip-sync's ``Would uninstall:`` / ``Would install:`` lists and exit 1 when something would change;
+``Everything up-to-date`` otherwise.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import time
@@ -30,6 +35,7 @@ from pipcompat.commands.pip_install import (
     _count,
     _elapsed,
     _root_from_parsed,
+    attach_sources,
     install_planned,
     make_client,
     plan_install,
@@ -157,10 +163,53 @@ def _markers_match(root: Root, markers: Mapping[str, str]) -> bool:
     return marker is None or marker.evaluate({**markers, "extra": ""})
 
 
+def _link_url(root: Root) -> str:
+    """pip's ``ireq.link.url`` for a direct reference as pip-tools reads it: an editable keeps the text of
+    its line (pip-tools undoes pip's path-to-URL change), anything else its (file) URL."""
+    if root.editable:
+        return root.text
+    return root.url or root.text
+
+
+def _fragment_parts(url: str) -> tuple[str | None, str | None]:
+    """The first hash (``alg=value``, pip's ``Link.hash_name``/``hash``) and the ``subdirectory`` of *url*."""
+    from pipcompat.commands.pip_install import _HASH_NAMES
+
+    found_hash = subdirectory = None
+    for part in url.partition("#")[2].split("&"):
+        name, _, value = part.partition("=")
+        if name in _HASH_NAMES and value and found_hash is None:
+            found_hash = f"{name}={value}"
+        elif name == "subdirectory" and value:
+            subdirectory = value
+    return found_hash, subdirectory
+
+
+def sync_key(root: Root) -> str:
+    """pip-tools' ``key_from_ireq``: the canonical name, or the link's URL for a requirement without one."""
+    if root.unnamed:
+        return _link_url(root)
+    return str(canonicalize_name(root.requirement.name))
+
+
 def _display(root: Root) -> str:
-    """pip-sync's ``format_requirement``: the requirement with its name canonicalized."""
+    """pip-sync's ``format_requirement``: ``-e <url>`` for editables, a direct reference (name
+    canonicalized, the subdirectory and first hash kept) or the bare URL for other URLs and paths, else the
+    requirement with its name canonicalized."""
     from packaging.requirements import Requirement
 
+    if root.editable:
+        return f"-e {_link_url(root)}"
+    if root.is_direct:
+        url = _link_url(root)
+        if root.unnamed:
+            return url
+        extras = f"[{','.join(sorted(root.requirement.extras))}]" if root.requirement.extras else ""
+        found_hash, subdirectory = _fragment_parts(url)
+        fragments = [f"subdirectory={subdirectory}"] if subdirectory else []
+        fragments += [found_hash] if found_hash else []
+        line = f"{canonicalize_name(root.requirement.name)}{extras} @ {url.split('#', 1)[0]}"
+        return line + (f"#{'&'.join(fragments)}" if fragments else "")
     copy = Requirement(str(root.requirement))
     copy.name = canonicalize_name(copy.name)
     return str(copy)
@@ -171,56 +220,85 @@ def _described(root: Root) -> str:
 
 
 def merge(roots: Sequence[Root], markers: Mapping[str, str], *, force: bool) -> dict[str, Root]:
-    """pip-sync's ``merge``: one requirement per name (the last one), different specifiers refused."""
+    """pip-sync's ``merge``: one requirement per key (:func:`sync_key`, the last one), different specifiers
+    of named requirements refused."""
     by_key: dict[str, Root] = {}
     for root in roots:
         if not _markers_match(root, markers):
             continue
-        existing = by_key.get(root.key)
+        key = sync_key(root)
+        existing = by_key.get(key)
         if (
             existing is not None
             and not force
+            and not (root.unnamed or existing.unnamed)
             and existing.requirement.specifier != root.requirement.specifier
         ):
             raise UsageError(
                 f"Incompatible requirements found: {_described(root)} and {_described(existing)}"
             )
-        by_key[root.key] = root
+        by_key[key] = root
     return by_key
+
+
+def _diff_key(root: Root) -> str:
+    """pip-sync's ``diff_key_from_ireq``: a URL requirement matches an installed distribution only when it
+    has a name and a hash (then as a PEP 440 direct reference); otherwise its URL, which never matches, so
+    it is always (re)installed — editables and local directories included."""
+    if not root.is_direct:
+        return str(canonicalize_name(root.requirement.name))
+    url = _link_url(root)
+    found_hash, subdirectory = _fragment_parts(url)
+    if root.unnamed or found_hash is None:
+        return url
+    fragments = [found_hash] + ([f"subdirectory={subdirectory}"] if subdirectory else [])
+    return f"{root.requirement.name} @ {url.split('#', 1)[0]}#{'&'.join(fragments)}"
+
+
+def _installed_key(dist: InstalledDistribution) -> str:
+    """pip-sync's ``diff_key_from_req``: the canonical name, or a direct reference for a distribution
+    installed from an archive whose hash ``direct_url.json`` records."""
+    key = dist.canonical_name
+    info = dist.direct_url or {}
+    archive = info.get("archive_info")
+    if not isinstance(archive, dict) or not (archive.get("hashes") or archive.get("hash")):
+        return key
+    hashes = archive.get("hashes")
+    if isinstance(hashes, dict) and hashes:
+        algorithm, value = next(iter(hashes.items()))
+        fragments = [f"{algorithm}={value}"]
+    else:
+        fragments = []
+    if info.get("subdirectory"):
+        fragments.append(f"subdirectory={info['subdirectory']}")
+    return f"{key} @ {info.get('url')}" + (f"#{'&'.join(fragments)}" if fragments else "")
 
 
 def diff(
     wanted: Mapping[str, Root], installed: Sequence[InstalledDistribution], python_version: Sequence[int]
-) -> tuple[list[Root], list[InstalledDistribution]]:
-    """pip-sync's ``diff``: requirements to install, distributions to remove."""
+) -> tuple[list[Root], list[tuple[str, InstalledDistribution]]]:
+    """pip-sync's ``diff``: requirements to install, and the distributions to remove with the key pip-sync
+    shows them by (``Would uninstall:``)."""
     from pipcompat.install.plan import installed_from, sync_keep_list
 
     keep = sync_keep_list(installed_from(installed), python_version=python_version)
+    lookup = {_diff_key(root): root for root in wanted.values()}
     satisfied: set[str] = set()
-    remove: list[InstalledDistribution] = []
+    remove: list[tuple[str, InstalledDistribution]] = []
     for dist in installed:
-        key = dist.canonical_name
-        root = wanted.get(key)
+        key = _installed_key(dist)
+        root = lookup.get(key)
         if root is None:
-            if key not in keep:
-                remove.append(dist)
-            continue
-        if root.is_direct:
-            reference = (dist.direct_url or {}).get("url")
-            if (
-                root.requirement.url
-                and reference == root.requirement.url.split("#", 1)[0]
-                and "#" in (root.requirement.url or "")
-            ):
-                satisfied.add(key)
+            if dist.canonical_name not in keep:
+                remove.append((key, dist))
             continue
         try:
             if root.requirement.specifier.contains(dist.version, prereleases=True):
                 satisfied.add(key)
         except InvalidVersion:
             continue
-    to_install = [root for key, root in wanted.items() if key not in satisfied]
-    return sorted(to_install, key=lambda r: r.key), sorted(remove, key=lambda d: d.canonical_name)
+    to_install = [root for key, root in lookup.items() if key not in satisfied]
+    return sorted(to_install, key=sync_key), sorted(remove, key=lambda item: item[0])
 
 
 def _confirm(ctx: Context) -> bool:
@@ -270,12 +348,6 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     result = parse_requirements_files(paths, environ=ctx.environ, options=file_options(settings))
     for warning in result.warnings:
         printer.warning(str(warning))
-    for item in result.requirements:
-        if item.is_editable:
-            raise UsageError(
-                "editable installs are not available yet",
-                hint="compile without -e lines, or use pip-sync for editable requirements for now",
-            )
     roots = [_root_from_parsed(item, ctx.cwd) for item in result.requirements]
     install_settings = _sync_settings_for_install(settings)
     dry_run = bool(settings.get("dry_run")) or bool(settings.get("ask"))
@@ -288,15 +360,16 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             installed = [d for d in installed if d.in_usersite]
         else:
             installed = [d for d in installed if d.local]
-        to_install, to_remove = diff(wanted, installed, target.version)
+        to_install, to_remove_keys = diff(wanted, installed, target.version)
+        to_remove = [dist for _, dist in to_remove_keys]
         if not to_install and not to_remove:
             printer.data("Everything up-to-date")
             return SUCCESS
         if dry_run:
-            if to_remove:
+            if to_remove_keys:
                 printer.data("Would uninstall:")
-                for dist in to_remove:
-                    printer.data(f"  {dist.canonical_name}")
+                for key, _ in to_remove_keys:
+                    printer.data(f"  {key}")
             if to_install:
                 printer.data("Would install:")
                 for root in to_install:
@@ -315,12 +388,19 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         )
         start = time.perf_counter()
         planned = None
+        source: Any = None
         if to_install:
+            from pipcompat.commands.source_builds import make_building_source
+
             client = make_client(install_settings, ctx, request.options, cache)
-            with client:
+            source, fetcher = make_building_source(
+                install_settings, ctx, cache, client, python=str(target.executable)
+            )
+            with client, contextlib.closing(fetcher):
+                attach_sources(request, source)
                 resolution = resolve_request(
                     request,
-                    client,
+                    source,
                     destination,
                     ResolvePolicy(),
                     index_url=request.options.index_url or "https://pypi.org/simple",
@@ -333,7 +413,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
 
                 mode = progress_mode("auto", printer.err, printer.verbosity)
                 with Progress(printer.err, 0, "Preparing", mode) as progress:
-                    prepared = prepare(planned, request, client, cache, progress)
+                    prepared = prepare(planned, request, source, cache, progress)
                 downloaded = sum(1 for p in prepared.values() if p.downloaded)
                 if downloaded:
                     printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")
@@ -355,6 +435,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             cache,
             compile=False,
             extra_removals=to_remove,
+            source=source,
         )
         plan = planned.plan
         if plan.reinstall or plan.remove:
