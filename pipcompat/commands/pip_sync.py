@@ -41,6 +41,7 @@ from pipcompat.commands.pip_install import (
     plan_install,
     prepare,
     resolve_request,
+    src_dir,
 )
 from pipcompat.errors import SUCCESS, UsageError
 from pipcompat.requirements import FileOptions, parse_requirements_files
@@ -397,7 +398,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 install_settings, ctx, cache, client, python=str(target.executable)
             )
             with client, contextlib.closing(fetcher):
-                attach_sources(request, source)
+                attach_sources(request, source, src=src_dir(install_settings, destination, ctx))
                 resolution = resolve_request(
                     request,
                     source,
