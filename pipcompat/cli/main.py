@@ -27,6 +27,9 @@ FRONT_DOORS: dict[str, str] = {
     "cache": "pipcompat.cli.cache:main",
 }
 
+#: ``pipcompat pip`` commands whose command line is pip-tools' (:data:`pipcompat.cli.pip.DELEGATED_COMMANDS`).
+PIPTOOLS_COMMANDS = ("compile", "sync")
+
 SUMMARIES: dict[str, str] = {
     "pip": "Run a pip, pip-compile or pip-sync command (pipcompat pip install -r requirements.txt)",
     "venv": "Create a virtual environment",
@@ -65,6 +68,13 @@ def dispatch(argv: Sequence[str]) -> int:
         return 0
     name, rest = args[0], args[1:]
     target = FRONT_DOORS.get(name)
+    if name == "pip" and rest and rest[0] in PIPTOOLS_COMMANDS:
+        # ``pipcompat pip compile|sync …``: pip's own parser would only hand these to pip-tools' parser
+        # (after building its main parser, reading pip's configuration and computing pip's cache directory),
+        # so go there directly. General options before the command name still take the long way.
+        from pipcompat.cli.piptools import main as piptools_main
+
+        return piptools_main(rest[0], rest[1:])
     if name == "pip" and "install" in rest:
         from pipcompat.cli.install_noop import try_noop
 

@@ -52,6 +52,54 @@ def test_commands_without_network_import_no_heavy_modules(argv: tuple[str, ...])
     assert not modules & set(HEAVY), f"imported {sorted(modules & set(HEAVY))}"
 
 
+# -- pipcompat pip compile --------------------------------------------------------------------------------
+#: What ``pipcompat pip compile`` does not import before it runs: pip's command-line machinery (pip-tools'
+#: parser reads the command line, so pip's parser, help and cache-directory default are never built), and,
+#: for ``--help`` and ``--show-settings``, nothing that resolves, writes a lock file or talks to an index.
+COMPILE_FORBIDDEN = (
+    *HEAVY,
+    "platformdirs",
+    "pipcompat.cli.pip",
+    "pipcompat.cli.pip_options",
+    "pipcompat.cli.help",
+    "pipcompat.index",
+    "pipcompat.resolver",
+    "pipcompat.lock",
+    "pipcompat.commands.pip_compile",
+)
+
+
+def _all_modules_after(cwd: Path, *argv: str) -> tuple[int, set[str]]:
+    env = {
+        "PIP_CONFIG_FILE": "/dev/null",
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/nonexistent",
+        "PYTHONPATH": str(Path(pipcompat.__file__).resolve().parent.parent),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, env=env, cwd=cwd, check=True
+    )
+    report = json.loads(done.stdout.splitlines()[-1])
+    return report["status"], set(report["modules"])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(("pip", "compile", "--help"), id="help"),
+        pytest.param(("pip", "compile", "--show-settings", "--no-config", "requirements.in"), id="settings"),
+        pytest.param(("pip", "sync", "--help"), id="sync-help"),
+    ],
+)
+def test_compile_goes_straight_to_the_pip_tools_parser(argv: tuple[str, ...], tmp_path: Path) -> None:
+    (tmp_path / "requirements.in").write_text("click\n", encoding="utf-8")
+    status, modules = _all_modules_after(tmp_path, *argv)
+    assert status == 0
+    imported = {name for name in modules if name in COMPILE_FORBIDDEN or name.split(".")[0] in HEAVY}
+    imported |= {name for name in modules for top in COMPILE_FORBIDDEN if name.startswith(top + ".")}
+    assert not imported, f"imported {sorted(imported)}"
+
+
 # -- pipcompat venv ----------------------------------------------------------------------------------------
 VENV_PROBE = """
 import json, subprocess, sys
