@@ -31,6 +31,13 @@ if TYPE_CHECKING:
     from pipcompat.commands import Context
     from pipcompat.env.venv import VenvInterpreter
     from pipcompat.install.engine import InstalledDist
+
+    class Seeded(Protocol):
+        @property
+        def name(self) -> str: ...
+        @property
+        def version(self) -> str: ...
+
     from pipcompat.settings import CommandSettings
     from pipcompat.ui import Printer
 
@@ -153,14 +160,6 @@ def _is_installed(site_packages: str, project: str) -> bool:
         return False
 
 
-#: pip's rule for version-suffixed scripts: project → (pattern of the versioned names, the plain script,
-#: the names to have for a target of version (major, minor)).
-_VERSIONED_SCRIPTS = {
-    "pip": (r"pip\d+(\.\d+)?", "pip", ("pip{major}", "pip{major}.{minor}")),
-    "setuptools": (r"easy_install-\d+\.\d+", "easy_install", ("easy_install-{major}.{minor}",)),
-}
-
-
 def fix_versioned_scripts(dist: InstalledDist, scripts_dir: str, version: tuple[int, ...]) -> None:
     """Name pip's (and old setuptools') version-suffixed scripts for the target, as pip does.
 
@@ -170,7 +169,9 @@ def fix_versioned_scripts(dist: InstalledDist, scripts_dir: str, version: tuple[
     wheel's names, so this renames or adds the scripts (copies of the plain one: the launchers are
     identical) and rewrites ``RECORD`` to match.
     """
-    rule = _VERSIONED_SCRIPTS.get(dist.name.lower())
+    from pipcompat.env.seed import VERSIONED_SCRIPTS
+
+    rule = VERSIONED_SCRIPTS.get(dist.name.lower())
     if rule is None:
         return
     import csv
@@ -219,14 +220,22 @@ def fix_versioned_scripts(dist: InstalledDist, scripts_dir: str, version: tuple[
 
 
 def seed_environment(
-    created: CreatedVenv, interpreter: SeedInterpreter, options: VenvOptions, *, cache_root: str
-) -> tuple[list[InstalledDist], list[str]]:
-    """Install the bundled wheels ``python -m venv`` would into *created*, through the install engine.
+    created: CreatedVenv,
+    interpreter: SeedInterpreter,
+    options: VenvOptions,
+    *,
+    cache_root: str,
+    from_cache: bool = True,
+) -> tuple[Sequence[Seeded], list[str]]:
+    """Install the bundled wheels ``python -m venv`` would into *created*.
 
     Returns what was installed and the projects the interpreter does not bundle. Projects already in the
     environment are left alone (as ``python -m venv`` leaves them when run on an existing environment).
+    When every wheel is unpacked in the cache already (and *from_cache*), its files are linked straight in
+    (:func:`pipcompat.env.seed.seed_from_cache`: no install engine to import); otherwise, and whenever
+    that path declines, the install engine does the job, with the same result byte for byte.
     """
-    from pipcompat.env.seed import bundled_wheels, seed_projects
+    from pipcompat.env.seed import bundled_wheels, seed_from_cache, seed_projects
 
     available = bundled_wheels(interpreter.ensurepip_wheels)
     wanted = []
@@ -239,6 +248,17 @@ def seed_environment(
             wanted.append(wheel)
     if not wanted:
         return [], missing
+    if from_cache and not options.upgrade_deps:
+        seeded = seed_from_cache(
+            wanted,
+            cache_root=cache_root,
+            site_dir=created.site_dir,
+            scripts_dir=created.scripts_path,
+            python=created.python_path,
+            version=interpreter.version,
+        )
+        if seeded is not None:
+            return seeded, missing
 
     from pathlib import Path
 

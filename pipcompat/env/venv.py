@@ -226,7 +226,7 @@ class VenvBase:
         )
 
 
-def _sha256_hex(data: bytes) -> str:
+def _sha256(data: bytes) -> Any:
     try:  # the built-in module: no OpenSSL to load for one small hash
         from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -234,7 +234,15 @@ def _sha256_hex(data: bytes) -> str:
             from _sha2 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
         except ImportError:
             from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    return str(sha256(data).hexdigest())
+    return sha256(data)
+
+
+def _sha256_hex(data: bytes) -> str:
+    return str(_sha256(data).hexdigest())
+
+
+def _sha256_digest(data: bytes) -> bytes:
+    return bytes(_sha256(data).digest())
 
 
 def probe_cache_path(executable: str, cache_root: str) -> str | None:

@@ -6,6 +6,7 @@ import base64
 import csv
 import hashlib
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -91,3 +92,97 @@ def test_versioned_pip_script_is_the_target_s_version(ctx: TestContext, minor: s
     python = ctx.path(".venv", "bin", "python")
     ctx.run_cmd([python, "-m", "pip", "uninstall", "-y", "pip"]).assert_success()
     assert not [p for p in ctx.path(".venv", "bin").iterdir() if p.name.startswith("pip")]
+
+
+def _tree(root: Path) -> dict[str, tuple[bytes, int, bool]]:
+    """Every file and directory under *root*: contents (the root's path masked), mode, directory or not."""
+    found: dict[str, tuple[bytes, int, bool]] = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            found[relative] = (os.readlink(path).encode(), 0, False)
+        elif path.is_dir():
+            found[relative] = (b"", path.stat().st_mode, True)
+        else:
+            data = path.read_bytes().replace(str(root).encode(), b"<ROOT>")
+            found[relative] = (data, path.stat().st_mode, False)
+    return found
+
+
+def _pyenv_python(minor: str) -> str:
+    found = sorted(PYENV_VERSIONS.glob(f"{minor}.*/bin/python{minor}"))
+    if not found:
+        pytest.skip(f"no pyenv Python {minor}")
+    return str(found[-1])
+
+
+@pytest.mark.parametrize(
+    "minor", [None, pytest.param("3.8", marks=pytest.mark.slow), pytest.param("3.13", marks=pytest.mark.slow)]
+)
+def test_seeding_from_the_cache_writes_what_the_install_engine_writes(
+    tmp_path: Path, minor: str | None
+) -> None:
+    """File by file, byte for byte: contents, RECORD, scripts, modes (3.8 seeds setuptools too)."""
+    from pipcompat import __version__
+    from pipcompat.commands.venv import find_base, options_from_values, seed_environment
+    from pipcompat.env.seed import SeededDist
+    from pipcompat.env.venv import create_venv
+
+    cache_root = str(tmp_path / "cache")
+    environ = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    base = find_base(
+        BASE if minor is None else _pyenv_python(minor),
+        environ=environ,
+        cwd=str(tmp_path),
+        cache_root=cache_root,
+    )
+    options = options_from_values({})
+    seeded = {}
+    trees = {}
+    where = tmp_path / "venv"  # the same path both times: scripts' shebangs, and so RECORD, name it
+    for name, from_cache in (("engine", False), ("fast", True)):
+        if where.exists():
+            shutil.rmtree(where)
+        created = create_venv(str(where), base, options, cwd=str(tmp_path), pipcompat_version=__version__)
+        installed, missing = seed_environment(
+            created, base, options, cache_root=cache_root, from_cache=from_cache
+        )
+        assert not missing
+        seeded[name] = [(dist.name, dist.version, isinstance(dist, SeededDist)) for dist in installed]
+        trees[name] = _tree(where)
+    assert [(n, v) for n, v, _fast in seeded["fast"]] == [(n, v) for n, v, _fast in seeded["engine"]]
+    assert all(fast for _n, _v, fast in seeded["fast"]), "the cached entry was not used"
+    assert not any(fast for _n, _v, fast in seeded["engine"])
+
+    engine, fast = trees["engine"], trees["fast"]
+    assert sorted(engine) == sorted(fast)
+    different = [path for path in engine if engine[path] != fast[path]]
+    assert different == []
+    records = sorted(p for p in fast if p.endswith(".dist-info/RECORD"))
+    assert records and all(engine[p][0] == fast[p][0] for p in records)
+    short = minor or SHORT
+    scripts = sorted(p for p in fast if p.startswith("bin/pip"))
+    assert scripts == sorted(["bin/pip", "bin/pip3", f"bin/pip{short}"])
+
+
+def test_a_damaged_cache_entry_is_unpacked_again_when_seeding(ctx: TestContext) -> None:
+    ctx.run("venv", "-p", BASE, "one").assert_success()
+    manifests = sorted(ctx.cache_dir.glob("archives-v1/*/*/*/manifest.json"))
+    assert manifests
+    for manifest in manifests:
+        init = manifest.parent / "tree" / "pip" / "__init__.py"
+        if init.is_file():
+            os.unlink(init)  # also the first environment's link goes on living: only the cache loses it
+    result = ctx.run("venv", "-p", BASE, "two").assert_success()
+    assert " + pip==" in result.stderr
+    python = ctx.path("two", "bin", "python")
+    ctx.run_cmd([python, "-m", "pip", "--version"]).assert_success()
+    assert ctx.path("two", "lib", f"python{SHORT}", "site-packages", "pip", "__init__.py").is_file()
+
+
+def test_seeding_twice_from_the_cache_gives_working_pips(ctx: TestContext) -> None:
+    ctx.run("venv", "-p", BASE, "one").assert_success()
+    result = ctx.run("venv", "-p", BASE, "two").assert_success()
+    assert " + pip==" in result.stderr
+    for name in ("one", "two"):
+        ctx.run_cmd([ctx.path(name, "bin", "pip"), "--version"]).assert_success()
