@@ -9,6 +9,7 @@ installs for that Python version. Installing them is the install engine's job
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 
@@ -81,7 +82,10 @@ _ARCHIVES_BUCKET = "archives-v1"
 _ROOT_LOCK = ".lock"
 _JOURNAL_NAME = ".pipcompat-journal"
 _INSTALLER = b"pipcompat\n"
-_NO_HARDLINK = frozenset({1, 13, 18, 31, 95})  # EPERM, EACCES, EXDEV, EMLINK, EOPNOTSUPP/ENOTSUP
+#: Why ``os.link`` may refuse where a copy works (the install engine's list, :mod:`pipcompat.install.link`).
+_NO_HARDLINK = frozenset(
+    {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES, errno.ENOTSUP, errno.EOPNOTSUPP}
+)
 
 
 class SeededDist:

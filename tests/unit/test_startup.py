@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -177,6 +178,54 @@ def test_warm_venv_without_pip_imports_and_spawns_nothing_heavy(tmp_path: Path) 
     assert (tmp_path / "two" / "pyvenv.cfg").is_file()
 
 
+#: What a warm, seeded ``pipcompat venv`` (pip linked from its cached, unpacked wheel) must not import:
+#: the install engine and what it pulls in.
+VENV_SEEDED_FORBIDDEN = (
+    *HEAVY,
+    "argparse",
+    "optparse",
+    "tempfile",
+    "pipcompat.settings",
+    "pipcompat.cache",
+    "pipcompat.dist",
+    "pipcompat.env.probe",
+    "pipcompat.env.interpreters",
+    "pipcompat.env.installed",
+    "pipcompat.install",
+    "pipcompat.config",
+    "pipcompat.models",
+    "packaging",
+    "email",
+    "concurrent",
+    "dataclasses",
+    "inspect",
+    "typing",
+    "pathlib",
+    "zipfile",
+    "hashlib",
+    "shutil",
+    "filelock",
+)
+
+
+def test_warm_seeded_venv_links_pip_without_the_install_engine(tmp_path: Path) -> None:
+    base = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    first = _venv_run(tmp_path, "-p", base, "one")  # probes the interpreter, unpacks pip into the cache
+    assert first["status"] == 0
+    second = _venv_run(tmp_path, "-p", base, "two")
+    assert second["status"] == 0
+    assert second["spawned"] == []
+    modules = set(second["modules"])
+    heavy = {
+        name
+        for name in modules
+        if name.split(".")[0] in HEAVY
+        or any(name == f or name.startswith(f + ".") for f in VENV_SEEDED_FORBIDDEN)
+    }
+    assert not heavy, f"imported {sorted(heavy)}"
+    assert list((tmp_path / "two").glob("lib/python*/site-packages/pip/__init__.py"))
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -323,3 +372,15 @@ def test_the_venv_cache_root_is_the_configurations_default(tmp_path: Path) -> No
         {"HOME": str(tmp_path)},
     ]:
         assert default_cache_root(environ) == str(default_cache_dir(environ))
+
+
+def test_the_seeding_fast_paths_cache_and_environment_names_are_the_engines(tmp_path: Path) -> None:
+    from pipcompat.cache import ROOT_LOCK, Cache
+    from pipcompat.env import seed
+    from pipcompat.install.transaction import JOURNAL_NAME
+
+    wheel = tmp_path / "pip-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"not really a wheel")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert seed.archive_entry(str(tmp_path), str(wheel)) == str(Cache(tmp_path).entry("archives", digest))
+    assert (seed._ROOT_LOCK, seed._JOURNAL_NAME) == (ROOT_LOCK, JOURNAL_NAME)
