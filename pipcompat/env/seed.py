@@ -120,8 +120,10 @@ def _whole_manifest(entry: str) -> dict[str, object] | None:
             data = json.loads(stream.read())
         rows = data["files"]
         mtimes = data.get("mtimes")
-        if not isinstance(rows, list) or not isinstance(mtimes, list) or len(mtimes) != len(rows):
+        if not isinstance(rows, list):
             return None
+        if not isinstance(mtimes, list) or len(mtimes) != len(rows):  # an older entry: sizes only
+            mtimes = [None] * len(rows)
         tree = os.path.join(entry, "tree") + os.sep
         lstat = os.lstat
         for row, mtime in zip(rows, mtimes, strict=True):
@@ -129,12 +131,41 @@ def _whole_manifest(entry: str) -> dict[str, object] | None:
             if (
                 (info.st_mode & 0o170000) != 0o100000
                 or info.st_size != int(row[2])
-                or info.st_mtime_ns != mtime
+                or (mtime is not None and info.st_mtime_ns != mtime)
             ):
                 return None
     except (OSError, ValueError, KeyError, IndexError, TypeError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _headers(path: str) -> dict[str, str]:
+    """The first block of ``Key: value`` headers of a ``WHEEL`` or ``METADATA`` file (lower-case keys)."""
+    found: dict[str, str] = {}
+    with open(path, "rb") as stream:
+        text = stream.read().decode("utf-8", "surrogateescape")
+    for raw in text.splitlines():
+        if not raw.strip():
+            break
+        if raw[:1] in (" ", "\t"):
+            continue
+        key, sep, value = raw.partition(":")
+        key = key.strip().lower()
+        if sep and key not in found:
+            found[key] = value.strip()
+    return found
+
+
+def _wheel_info(info_dir: str) -> list[object] | None:
+    """``[purelib, name, version]`` of an unpacked wheel whose manifest does not record them."""
+    try:
+        wheel = _headers(os.path.join(info_dir, "WHEEL"))
+        metadata = _headers(os.path.join(info_dir, "METADATA"))
+    except OSError:
+        return None
+    if not metadata.get("name") or not metadata.get("version"):
+        return None
+    return [wheel.get("root-is-purelib", "true").lower() == "true", metadata["name"], metadata["version"]]
 
 
 def _entry_points(text: str) -> list[tuple[str, str]]:
@@ -206,7 +237,11 @@ def _plan(
         return None
     info = data.get("info")
     dist_info = data.get("dist_info")
-    if not (isinstance(info, list) and len(info) == 3 and info[0] is True and isinstance(dist_info, str)):
+    if not isinstance(dist_info, str):
+        return None
+    if not (isinstance(info, list) and len(info) == 3 and info[1] and info[2]):  # an older entry
+        info = _wheel_info(os.path.join(entry, "tree", dist_info))
+    if info is None or info[0] is not True:
         return None
     plan = _Plan(entry, dist_info, str(info[1]), str(info[2]))
     data_prefix = dist_info[: -len(".dist-info")] + ".data/"

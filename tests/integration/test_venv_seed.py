@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -140,9 +141,13 @@ def test_seeding_from_the_cache_writes_what_the_install_engine_writes(
     seeded = {}
     trees = {}
     where = tmp_path / "venv"  # the same path both times: scripts' shebangs, and so RECORD, name it
-    for name, from_cache in (("engine", False), ("fast", True)):
+    for name, from_cache in (("engine", False), ("fast", True), ("older entry", True)):
         if where.exists():
             shutil.rmtree(where)
+        if name == "older entry":  # entries unpacked before manifests recorded times and WHEEL/METADATA
+            for manifest in Path(cache_root).glob("archives-v1/*/*/*/manifest.json"):
+                data = json.loads(manifest.read_text(encoding="utf-8"))
+                manifest.write_text(json.dumps({k: data[k] for k in ("wheel", "dist_info", "files")}))
         created = create_venv(str(where), base, options, cwd=str(tmp_path), pipcompat_version=__version__)
         installed, missing = seed_environment(
             created, base, options, cache_root=cache_root, from_cache=from_cache
@@ -151,6 +156,8 @@ def test_seeding_from_the_cache_writes_what_the_install_engine_writes(
         seeded[name] = [(dist.name, dist.version, isinstance(dist, SeededDist)) for dist in installed]
         trees[name] = _tree(where)
     assert [(n, v) for n, v, _fast in seeded["fast"]] == [(n, v) for n, v, _fast in seeded["engine"]]
+    assert seeded["older entry"] == seeded["fast"]
+    assert trees["older entry"] == trees["fast"]
     assert all(fast for _n, _v, fast in seeded["fast"]), "the cached entry was not used"
     assert not any(fast for _n, _v, fast in seeded["engine"])
 
