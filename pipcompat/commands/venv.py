@@ -1,10 +1,12 @@
 """``pipcompat venv``: create virtual environments like ``python -m venv`` does, without running it.
 
 Two steps per environment: :func:`pipcompat.env.venv.create_venv` lays it out (pure layout), then, unless
-``--without-pip``, the install engine (:func:`pipcompat.install.engine.install_wheels`) seeds it with the
-base Python's own bundled wheels (pip; setuptools too before 3.12, as ``python -m venv`` does): unpacked
-once into the cache and hardlinked, no bytecode compiled, ``REQUESTED`` written as pip writes it for
-``ensurepip``'s install.
+``--without-pip``, it is seeded with the base Python's own bundled wheels (pip; setuptools too before
+3.12, as ``python -m venv`` does): unpacked once into the cache and hardlinked, no bytecode compiled,
+``REQUESTED`` written as pip writes it for ``ensurepip``'s install. When the wheels are unpacked in the
+cache already, :func:`pipcompat.env.seed.seed_from_cache` links them without importing the install
+engine; otherwise (or when it declines) the install engine
+(:func:`pipcompat.install.engine.install_wheels`) does it.
 
 Start-up is most of what ``pipcompat venv --without-pip`` costs, so this module imports only what runs:
 the base interpreter comes from its cached probe with a few ``stat`` calls

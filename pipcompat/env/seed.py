@@ -1,10 +1,15 @@
-"""Which wheels a Python bundles for ``ensurepip``, and which of them a new environment is seeded with.
+"""Which wheels a Python bundles for ``ensurepip``, which of them a new environment is seeded with, and
+seeding them straight from the cache when they are unpacked there already.
 
-This is pure discovery: the interpreter's probe lists ``<stdlib>/ensurepip/_bundled/*.whl``; this module
-picks the newest wheel of each project and says which projects ``python -m venv`` (or uv's ``--seed``)
-installs for that Python version. Installing them is the install engine's job
+The interpreter's probe lists ``<stdlib>/ensurepip/_bundled/*.whl``; :func:`bundled_wheels` picks the
+newest wheel of each project and :func:`seed_projects` says which projects ``python -m venv`` (or uv's
+``--seed``) installs for that Python version. Installing them is the install engine's job
 (:func:`pipcompat.install.engine.install_wheels`), orchestrated by ``pipcompat venv``
-(:mod:`pipcompat.commands.venv`): ``env`` sits below ``install`` and never imports it.
+(:mod:`pipcompat.commands.venv`): ``env`` sits below ``install`` and never imports it. The common case —
+every wheel already unpacked in the cache — has a fast path here, :func:`seed_from_cache`, which writes
+what the engine would, byte for byte (a test compares the two), without importing the engine,
+``installer``, ``packaging``, ``dataclasses`` or :mod:`pipcompat.cache`, and declines (``None``, nothing
+written) whenever anything is not as it expects.
 """
 
 from __future__ import annotations

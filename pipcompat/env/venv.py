@@ -4,9 +4,9 @@
 ``pipcompat = X`` line as uv writes ``uv = X``), links the interpreter (``python``, ``python3``,
 ``python3.X``; symlinks by default on POSIX, copies with ``symlinks=False``), makes ``lib/pythonX.Y/
 site-packages`` (and the ``lib64`` symlink CPython makes on 64-bit Linux), the include directory, the
-activation scripts and a ``.gitignore``. It installs nothing: seeding pip is the install engine's job,
-driven by ``pipcompat venv`` (:mod:`pipcompat.commands.venv`); :mod:`pipcompat.env.seed` says which
-bundled wheels to use.
+activation scripts and a ``.gitignore``. It installs nothing: seeding pip is driven by ``pipcompat venv``
+(:mod:`pipcompat.commands.venv`), through :mod:`pipcompat.env.seed` (which bundled wheels, and linking
+them from the cache) or the install engine.
 
 Existing directories: like ``python -m venv``, an existing environment is updated in place (``clear``
 empties it first; ``upgrade`` only re-points the interpreter and ``pyvenv.cfg``); a non-empty directory
