@@ -386,28 +386,28 @@ def seed_from_cache(
     created: list[str] = []
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_SH)  # as the install engine's cache use: 'cache clean' waits
-        plans = []
-        for wheel in wheels:
-            plan = _plan(
-                wheel,
-                cache_root=cache_root,
-                site_dir=site_dir,
-                scripts_dir=scripts_dir,
-                python=python,
-                version=version,
-            )
-            if plan is None:
-                return None
-            plans.append(plan)
         env_fd = os.open(site_dir, os.O_RDONLY)
         try:
             fcntl.flock(env_fd, fcntl.LOCK_EX)  # the install engine's environment lock
             if os.path.lexists(os.path.join(site_dir, _JOURNAL_NAME)):
                 return None
+            plans = []
+            for wheel in wheels:
+                plan = _plan(
+                    wheel,
+                    cache_root=cache_root,
+                    site_dir=site_dir,
+                    scripts_dir=scripts_dir,
+                    python=python,
+                    version=version,
+                )
+                if plan is None:
+                    return None
+                plans.append(plan)
             try:
                 for plan in plans:
                     _install(plan, site_dir, scripts_dir, created)
-            except OSError:
+            except BaseException as exc:  # Ctrl-C too: leave the environment as it was
                 for path in reversed(created):
                     try:
                         if os.path.isdir(path) and not os.path.islink(path):
@@ -416,7 +416,9 @@ def seed_from_cache(
                             os.unlink(path)
                     except OSError:
                         pass
-                return None
+                if isinstance(exc, OSError):
+                    return None
+                raise
         finally:
             os.close(env_fd)
     finally:

@@ -193,3 +193,13 @@ def test_seeding_twice_from_the_cache_gives_working_pips(ctx: TestContext) -> No
     assert " + pip==" in result.stderr
     for name in ("one", "two"):
         ctx.run_cmd([ctx.path(name, "bin", "pip"), "--version"]).assert_success()
+
+
+def test_a_stray_script_in_the_way_is_replaced_by_pip_s_own(ctx: TestContext) -> None:
+    ctx.run("venv", "-p", BASE, "warm").assert_success()  # pip unpacked in the cache
+    ctx.run("venv", "--without-pip", "-p", BASE, "env").assert_success()
+    ctx.write("env/bin/pip3", "#!/bin/sh\necho not-pip\n")
+    result = ctx.run("venv", "-p", BASE, "env").assert_success()
+    assert " + pip==" in result.stderr
+    assert "not-pip" not in ctx.path("env", "bin", "pip3").read_text()
+    ctx.run_cmd([ctx.path("env", "bin", "pip3"), "--version"]).assert_success()
