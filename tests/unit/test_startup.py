@@ -56,7 +56,8 @@ def test_commands_without_network_import_no_heavy_modules(argv: tuple[str, ...])
 # -- pipcompat pip compile --------------------------------------------------------------------------------
 #: What ``pipcompat pip compile`` does not import before it runs: pip's command-line machinery (pip-tools'
 #: parser reads the command line, so pip's parser, help and cache-directory default are never built), and,
-#: for ``--help`` and ``--show-settings``, nothing that resolves, writes a lock file or talks to an index.
+#: for ``--help`` and ``--show-settings``, nothing that resolves, writes a lock file or talks to an index, nor
+#: the settings families of the commands that install, write or list.
 COMPILE_FORBIDDEN = (
     *HEAVY,
     "platformdirs",
@@ -67,6 +68,7 @@ COMPILE_FORBIDDEN = (
     "pipcompat.resolver",
     "pipcompat.lock",
     "pipcompat.commands.pip_compile",
+    "pipcompat.settings_families",
 )
 
 
