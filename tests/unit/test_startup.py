@@ -324,7 +324,10 @@ def test_the_no_op_paths_harmless_options_are_options_pip_install_has() -> None:
     ],
 )
 def test_the_no_op_path_sees_every_spelling_of_a_pipcompat_table(text: str) -> None:
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
     from pipcompat.cli.install_noop import _mentions_pipcompat_table
 
