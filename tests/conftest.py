@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.context import TestContext, is_leaky, isolation_env
-from tests.support.index_server import IndexServerFactory
+from tests.support.index_server import IndexServerFactory, download_wheels
 from tests.support.packages import DistFactory
 
 
@@ -58,3 +58,14 @@ def clean_pip_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, 
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+@pytest.fixture(scope="session")
+def setuptools_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A setuptools wheel (>= 70.1: builds and PEP 660 without ``wheel``) for isolated builds served by a
+    test index, downloaded once per session by the real pip; the test is skipped when none can be had."""
+    dest = tmp_path_factory.mktemp("setuptools-wheels")
+    error = download_wheels(dest, ["setuptools>=70.1"])
+    if error is not None or not list(dest.glob("setuptools-*.whl")):
+        pytest.skip(f"no setuptools wheel could be downloaded:\n{error}")
+    return dest

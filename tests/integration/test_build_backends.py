@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tarfile
 import textwrap
 from collections.abc import Iterator, Mapping
@@ -19,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.context import Result, TestContext, venv_python
-from tests.support.index_server import IndexServer, IndexServerFactory
+from tests.support.index_server import IndexServer, IndexServerFactory, download_wheels
 from tests.support.packages import PackageSpec, build_all
 
 pytestmark = pytest.mark.integration
@@ -31,15 +28,9 @@ BACKENDS = ("setuptools>=70.1", "wheel", "hatchling", "flit_core>=3.4")
 def backend_wheels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """setuptools, wheel, hatchling (and what it needs) and flit_core, downloaded once by the real pip."""
     dest = tmp_path_factory.mktemp("backend-wheels-all")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--only-binary", ":all:", "-d", str(dest), *BACKENDS],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-    )
-    if proc.returncode != 0:
-        pytest.skip(f"the build backends' wheels could not be downloaded:\n{proc.stderr[-2000:]}")
+    error = download_wheels(dest, BACKENDS, with_deps=True)
+    if error is not None:
+        pytest.skip(f"the build backends' wheels could not be downloaded:\n{error}")
     yield dest
 
 

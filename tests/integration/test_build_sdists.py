@@ -3,57 +3,15 @@ build environments (made by its venv builder, filled by its resolver and install
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.context import TestContext, venv_python
-from tests.support.index_server import IndexServer, IndexServerFactory
+from tests.support.index_server import IndexServerFactory, serve_with_wheels
 from tests.support.packages import PackageSpec, build_sdist
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="session")
-def build_backend_wheels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A setuptools wheel (>= 70.1: no ``wheel`` needed), downloaded once per session by the real pip."""
-    dest = tmp_path_factory.mktemp("backend-wheels")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--only-binary",
-            ":all:",
-            "--no-deps",
-            "-d",
-            str(dest),
-            "setuptools>=70.1",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-    )
-    if proc.returncode != 0 or not list(dest.glob("setuptools-*.whl")):
-        pytest.skip(f"no setuptools wheel could be downloaded:\n{proc.stderr[-2000:]}")
-    yield dest
-
-
-def _serve(
-    index_server: IndexServerFactory, specs: list[PackageSpec], backend: Path, tmp_path: Path
-) -> IndexServer:
-    dists = tmp_path / "dists"
-    dists.mkdir(exist_ok=True)
-    for wheel in backend.glob("*.whl"):
-        shutil.copy(wheel, dists / wheel.name)
-    return index_server(specs, dists_dir=dists)
 
 
 def _site_packages(venv: Path) -> Path:
@@ -67,9 +25,9 @@ def _import(venv: Path, code: str, ctx: TestContext) -> str:
 
 @pytest.mark.slow
 def test_an_sdist_only_dependency_deep_in_a_resolution_installs(
-    ctx: TestContext, index_server: IndexServerFactory, build_backend_wheels: Path, tmp_path: Path
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
-    server = _serve(
+    server = serve_with_wheels(
         index_server,
         [
             PackageSpec("top", "1.0", deps=["middle>=1"]),
@@ -77,8 +35,8 @@ def test_an_sdist_only_dependency_deep_in_a_resolution_installs(
             PackageSpec("deep", "2.0", deps=["leaf"], wheel=False),
             PackageSpec("leaf", "1.0"),
         ],
-        build_backend_wheels,
-        tmp_path,
+        setuptools_wheels,
+        tmp_path / "dists",
     )
     venv = ctx.make_venv()
     result = ctx.run(
@@ -94,10 +52,10 @@ def test_an_sdist_only_dependency_deep_in_a_resolution_installs(
 
 @pytest.mark.slow
 def test_the_same_sdist_installed_twice_builds_once(
-    ctx: TestContext, index_server: IndexServerFactory, build_backend_wheels: Path, tmp_path: Path
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
-    server = _serve(
-        index_server, [PackageSpec("only-source", "1.0", wheel=False)], build_backend_wheels, tmp_path
+    server = serve_with_wheels(
+        index_server, [PackageSpec("only-source", "1.0", wheel=False)], setuptools_wheels, tmp_path / "dists"
     )
     first = ctx.make_venv("one")
     second = ctx.make_venv("two")
@@ -117,7 +75,7 @@ def test_the_same_sdist_installed_twice_builds_once(
 
 
 def test_a_build_failure_names_the_package_shows_the_output_and_changes_nothing(
-    ctx: TestContext, index_server: IndexServerFactory, build_backend_wheels: Path, tmp_path: Path
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
     broken = PackageSpec(
         "broken",
@@ -127,8 +85,11 @@ def test_a_build_failure_names_the_package_shows_the_output_and_changes_nothing(
             "setup.py": "import sys\nprint('compiling the frobnicator')\nsys.exit('frobnicator exploded')\n"
         },
     )
-    server = _serve(
-        index_server, [broken, PackageSpec("fine", "1.0", deps=["broken"])], build_backend_wheels, tmp_path
+    server = serve_with_wheels(
+        index_server,
+        [broken, PackageSpec("fine", "1.0", deps=["broken"])],
+        setuptools_wheels,
+        tmp_path / "dists",
     )
     venv = ctx.make_venv()
     before = sorted(p.name for p in _site_packages(venv).iterdir())
@@ -142,9 +103,11 @@ def test_a_build_failure_names_the_package_shows_the_output_and_changes_nothing(
 
 @pytest.mark.slow
 def test_no_build_isolation_builds_with_the_target_environment(
-    ctx: TestContext, index_server: IndexServerFactory, build_backend_wheels: Path, tmp_path: Path
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
-    server = _serve(index_server, [PackageSpec("plain", "1.0", wheel=False)], build_backend_wheels, tmp_path)
+    server = serve_with_wheels(
+        index_server, [PackageSpec("plain", "1.0", wheel=False)], setuptools_wheels, tmp_path / "dists"
+    )
     venv = ctx.make_venv()
     # Without isolation the backend must already be in the target.
     failed = ctx.run(
@@ -200,7 +163,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 
 
 def test_config_settings_reach_the_backend(
-    ctx: TestContext, index_server: IndexServerFactory, build_backend_wheels: Path, tmp_path: Path
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
     spec = PackageSpec(
         "configured",
@@ -252,17 +215,17 @@ def test_config_settings_reach_the_backend(
 
 @pytest.mark.slow
 def test_compile_resolves_an_sdist_only_dependency(
-    ctx: TestContext, index_server: IndexServerFactory, build_backend_wheels: Path, tmp_path: Path
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
-    server = _serve(
+    server = serve_with_wheels(
         index_server,
         [
             PackageSpec("app", "1.0", deps=["srconly"]),
             PackageSpec("srconly", "3.0", deps=["leaf"], wheel=False),
             PackageSpec("leaf", "1.0"),
         ],
-        build_backend_wheels,
-        tmp_path,
+        setuptools_wheels,
+        tmp_path / "dists",
     )
     ctx.write("requirements.in", "app\n")
     result = ctx.run(

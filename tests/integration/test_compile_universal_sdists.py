@@ -4,57 +4,16 @@ resolution is the one the same packages published as wheels give."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.support.context import TestContext
-from tests.support.index_server import IndexServer, IndexServerFactory
+from tests.support.index_server import IndexServer, IndexServerFactory, serve_with_wheels
 from tests.support.packages import PackageSpec
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="session")
-def setuptools_wheels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A setuptools wheel (>= 70.1: no ``wheel`` needed) for isolated builds, downloaded once by real pip."""
-    dest = tmp_path_factory.mktemp("universal-backend-wheels")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--only-binary",
-            ":all:",
-            "--no-deps",
-            "-d",
-            str(dest),
-            "setuptools>=70.1",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-    )
-    if proc.returncode != 0 or not list(dest.glob("setuptools-*.whl")):
-        pytest.skip(f"no setuptools wheel could be downloaded:\n{proc.stderr[-2000:]}")
-    yield dest
-
-
-def _serve(
-    index_server: IndexServerFactory, specs: list[PackageSpec], backend: Path, dists: Path
-) -> IndexServer:
-    dists.mkdir(parents=True, exist_ok=True)
-    for wheel in backend.glob("*.whl"):
-        shutil.copy(wheel, dists / wheel.name)
-    return index_server(specs, dists_dir=dists)
 
 
 def _compile(ctx: TestContext, server: IndexServer, output: str, *args: str) -> list[str]:
@@ -97,9 +56,9 @@ def _sdist_only(specs: list[PackageSpec], names: set[str]) -> list[PackageSpec]:
 def test_sdist_only_dependencies_give_the_pins_and_markers_of_the_same_wheels(
     ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
-    wheels = _serve(index_server, SPECS, setuptools_wheels, tmp_path / "wheels")
+    wheels = serve_with_wheels(index_server, SPECS, setuptools_wheels, tmp_path / "wheels")
     # helper is a direct (marker-guarded) dependency; deep is two levels down and only in some forks.
-    sdists = _serve(
+    sdists = serve_with_wheels(
         index_server, _sdist_only(SPECS, {"helper", "deep", "mid"}), setuptools_wheels, tmp_path / "sdists"
     )
     ctx.write("requirements.in", "app\n")
@@ -135,7 +94,7 @@ def test_an_sdist_deep_in_the_graph_is_built_once_and_cached(
         PackageSpec("deep", "2.0", deps=['leaf; sys_platform == "linux"'], wheel=False),
         PackageSpec("leaf", "1.0"),
     ]
-    server = _serve(index_server, specs, setuptools_wheels, tmp_path / "dists")
+    server = serve_with_wheels(index_server, specs, setuptools_wheels, tmp_path / "dists")
     ctx.write("requirements.in", "top\n")
     ctx.run(*_compile(ctx, server, "requirements.txt", "--python-version", "3.8")).assert_success()
     text = ctx.read("requirements.txt")
@@ -160,7 +119,7 @@ def test_a_failing_sdist_build_is_one_clear_error_and_writes_no_output(
             "setup.py": "import sys\nprint('compiling the frobnicator')\nsys.exit('frobnicator exploded')\n"
         },
     )
-    server = _serve(
+    server = serve_with_wheels(
         index_server,
         [broken, PackageSpec("fine", "1.0", deps=['broken; python_version >= "3.9"'])],
         setuptools_wheels,

@@ -10,60 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.context import TestContext, venv_python
-from tests.support.index_server import IndexServer, IndexServerFactory
+from tests.support.index_server import IndexServer, IndexServerFactory, serve_with_wheels
 from tests.support.packages import PackageSpec, build_sdist
 
 pytestmark = pytest.mark.integration
-
-
-_WANT = ["setuptools>=70.1"]
-
-
-@pytest.fixture(scope="session")
-def setuptools_wheels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A setuptools wheel (>= 70.1: no ``wheel`` needed), downloaded once per session by the real pip."""
-    dest = tmp_path_factory.mktemp("setuptools-wheels")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--only-binary",
-            ":all:",
-            "--no-deps",
-            "-d",
-            str(dest),
-            *_WANT,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-    )
-    if proc.returncode != 0 or not list(dest.glob("setuptools-*.whl")):
-        pytest.skip(f"no setuptools wheel could be downloaded:\n{proc.stderr[-2000:]}")
-    yield dest
-
-
-def serve(
-    index_server: IndexServerFactory, specs: list[PackageSpec], backend: Path, tmp_path: Path
-) -> IndexServer:
-    dists = tmp_path / "dists"
-    dists.mkdir(exist_ok=True)
-    for wheel in backend.glob("*.whl"):
-        shutil.copy(wheel, dists / wheel.name)
-    return index_server(specs, dists_dir=dists)
 
 
 def write_project(
@@ -120,7 +77,7 @@ def our_freeze(ctx: TestContext, venv: Path) -> str:
 def test_a_local_project_directory_installs_with_dir_info_and_freezes_like_pip(
     ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
-    server = serve(index_server, [], setuptools_wheels, tmp_path)
+    server = serve_with_wheels(index_server, [], setuptools_wheels, tmp_path / "dists")
     project = write_project(ctx.path("proj"), "Local-Proj")
     venv = ctx.make_venv()
     stderr = install(ctx, venv, server, "./proj")
@@ -138,7 +95,7 @@ def test_a_local_project_directory_installs_with_dir_info_and_freezes_like_pip(
 def test_an_unchanged_tree_reuses_its_built_wheel_and_any_edit_rebuilds_it(
     ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
-    server = serve(index_server, [], setuptools_wheels, tmp_path)
+    server = serve_with_wheels(index_server, [], setuptools_wheels, tmp_path / "dists")
     project = write_project(ctx.path("proj"), "tree-key")
     venv = ctx.make_venv()
     install(ctx, venv, server, "./proj")
@@ -171,7 +128,7 @@ def test_sdists_by_url_by_file_url_and_by_path_install_with_archive_info(
     ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
     spec = PackageSpec("remote-src", "1.0", wheel=False)
-    server = serve(index_server, [spec], setuptools_wheels, tmp_path)
+    server = serve_with_wheels(index_server, [spec], setuptools_wheels, tmp_path / "dists")
     sdist = build_sdist(spec, ctx.path("archives"))
     sha256 = hashlib.sha256(sdist.read_bytes()).hexdigest()
     url = server.file_url(spec.sdist_filename)
@@ -206,7 +163,7 @@ def test_a_hash_in_the_url_or_in_hash_options_is_checked_against_the_archive(
     ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
     spec = PackageSpec("hashed-src", "1.0", wheel=False)
-    server = serve(index_server, [spec], setuptools_wheels, tmp_path)
+    server = serve_with_wheels(index_server, [spec], setuptools_wheels, tmp_path / "dists")
     sdist = build_sdist(spec, ctx.path("archives"))
     sha256 = hashlib.sha256(sdist.read_bytes()).hexdigest()
     url = server.file_url(spec.sdist_filename)
@@ -283,7 +240,7 @@ def test_dry_run_report_of_a_directory_and_an_sdist_has_pips_download_info(
     ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
     spec = PackageSpec("report-src", "1.0", wheel=False)
-    server = serve(index_server, [spec], setuptools_wheels, tmp_path)
+    server = serve_with_wheels(index_server, [spec], setuptools_wheels, tmp_path / "dists")
     project = write_project(ctx.path("proj"), "report-dir")
     url = server.file_url(spec.sdist_filename)
     sha256 = hashlib.sha256(build_sdist(spec, ctx.path("archives")).read_bytes()).hexdigest()
@@ -346,7 +303,9 @@ def test_compile_of_paths_bare_urls_and_editables_matches_pip_compile(
 ) -> None:
     pytest.importorskip("piptools")
     spec = PackageSpec("compiled-src", "1.0", deps=["dep-lib"], wheel=False)
-    server = serve(index_server, [spec, PackageSpec("dep-lib", "3.0")], setuptools_wheels, tmp_path)
+    server = serve_with_wheels(
+        index_server, [spec, PackageSpec("dep-lib", "3.0")], setuptools_wheels, tmp_path / "dists"
+    )
     write_project(ctx.path("proj"), "Path-Proj")
     write_project(ctx.path("edit"), "edit-proj")
     ctx.write("requirements.in", f"./proj\n-e ./edit\n{server.file_url(spec.sdist_filename)}\n", dedent=False)

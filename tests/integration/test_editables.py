@@ -5,59 +5,15 @@ them exactly as the real pip does for the same environment."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.context import TestContext, venv_python
-from tests.support.index_server import IndexServer, IndexServerFactory
+from tests.support.index_server import IndexServer, IndexServerFactory, serve_with_wheels
 from tests.support.packages import PackageSpec
 
 pytestmark = pytest.mark.integration
-
-_WANT = ["setuptools>=70.1"]
-
-
-@pytest.fixture(scope="session")
-def editable_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A setuptools wheel (>= 70.1: PEP 660 without ``wheel``), downloaded once per session by real pip."""
-    dest = tmp_path_factory.mktemp("editable-backend")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--only-binary",
-            ":all:",
-            "--no-deps",
-            "-d",
-            str(dest),
-            *_WANT,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-    )
-    if proc.returncode != 0 or not list(dest.glob("setuptools-*.whl")):
-        pytest.skip(f"no setuptools wheel could be downloaded:\n{proc.stderr[-2000:]}")
-    yield dest
-
-
-def serve(
-    index_server: IndexServerFactory, specs: list[PackageSpec], backend: Path, tmp_path: Path
-) -> IndexServer:
-    dists = tmp_path / "dists"
-    dists.mkdir(exist_ok=True)
-    for wheel in backend.glob("*.whl"):
-        shutil.copy(wheel, dists / wheel.name)
-    return index_server(specs, dists_dir=dists)
 
 
 def write_project(root: Path, name: str, *, extras: str = "") -> Path:
@@ -93,9 +49,9 @@ def install(ctx: TestContext, venv: Path, server: IndexServer, *args: str | Path
 
 @pytest.mark.slow
 def test_editable_project_runs_from_its_tree_and_lists_like_pip(
-    ctx: TestContext, index_server: IndexServerFactory, editable_backend: Path, tmp_path: Path
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
-    server = serve(index_server, [], editable_backend, tmp_path)
+    server = serve_with_wheels(index_server, [], setuptools_wheels, tmp_path / "dists")
     project = write_project(ctx.path("proj"), "edit-me")
     venv = ctx.make_venv()
     result = ctx.run(
@@ -145,9 +101,11 @@ def test_editable_project_runs_from_its_tree_and_lists_like_pip(
 
 @pytest.mark.slow
 def test_editable_with_extras_from_a_requirement_file_and_option_spellings(
-    ctx: TestContext, index_server: IndexServerFactory, editable_backend: Path, tmp_path: Path
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
-    server = serve(index_server, [PackageSpec("extra-dep", "2.0")], editable_backend, tmp_path)
+    server = serve_with_wheels(
+        index_server, [PackageSpec("extra-dep", "2.0")], setuptools_wheels, tmp_path / "dists"
+    )
     write_project(
         ctx.path("proj"),
         "with-extras",
@@ -199,9 +157,9 @@ def test_an_editable_in_hash_checking_mode_is_pips_error(
 
 @pytest.mark.slow
 def test_dry_run_report_of_an_editable_marks_it_editable(
-    ctx: TestContext, index_server: IndexServerFactory, editable_backend: Path, tmp_path: Path
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
 ) -> None:
-    server = serve(index_server, [], editable_backend, tmp_path)
+    server = serve_with_wheels(index_server, [], setuptools_wheels, tmp_path / "dists")
     project = write_project(ctx.path("proj"), "report-edit")
     venv = ctx.make_venv()
     result = ctx.run(

@@ -839,3 +839,32 @@ class IndexServerFactory:
     def stop_all(self) -> None:
         for server in self.servers:
             server.stop()
+
+
+def serve_with_wheels(
+    index_server: IndexServerFactory, specs: Iterable[PackageSpec], wheels: Path, dists_dir: Path
+) -> IndexServer:
+    """An index serving *specs* plus every wheel found in *wheels* (build backends for isolated builds),
+    from *dists_dir* (created when missing)."""
+    dists_dir.mkdir(parents=True, exist_ok=True)
+    for wheel in wheels.glob("*.whl"):
+        shutil.copy(wheel, dists_dir / wheel.name)
+    return index_server(specs, dists_dir=dists_dir)
+
+
+def download_wheels(dest: Path, requirements: Iterable[str], *, with_deps: bool = False) -> str | None:
+    """Download wheels of *requirements* into *dest* with the real pip (binary only); the error output when
+    that fails, else ``None``."""
+    import subprocess
+
+    argv = [sys.executable, "-m", "pip", "download", "--only-binary", ":all:", "-d", str(dest)]
+    if not with_deps:
+        argv.append("--no-deps")
+    proc = subprocess.run(
+        [*argv, *requirements],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
+    return proc.stderr[-2000:] if proc.returncode != 0 else None
