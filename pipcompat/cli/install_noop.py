@@ -399,7 +399,7 @@ def _target_probe(executable: str, cache_root: str) -> dict[str, Any]:
 
 
 def _sys_path(probe: Mapping[str, Any], environ: Mapping[str, str], cwd: str) -> list[str]:
-    """The target's ``sys.path`` (:func:`pipcompat.install.target._sys_path`); no user site."""
+    """The target's ``sys.path`` (:func:`pipcompat.env.syspath.target_sys_path`); no user site."""
     user_site = probe.get("user_site")
     if (
         probe.get("enable_user_site")
@@ -408,47 +408,9 @@ def _sys_path(probe: Mapping[str, Any], environ: Mapping[str, str], cwd: str) ->
         and os.path.isdir(user_site)
     ):
         raise _NotFast("user site")
-    probed = [str(p) for p in probe.get("sys_path") or ()]
-    site_dirs = [str(p) for p in probe.get("site_packages") or ()]
-    here = os.path.abspath(cwd)
-    front: list[str] = []
-    for entry in (environ.get("PYTHONPATH") or "").split(os.pathsep):
-        if entry:
-            path = os.path.abspath(os.path.join(cwd, entry))
-            if path != here and path not in front:
-                front.append(path)
-    result = [*front, *(p for p in probed if p not in front)]
-    for site_dir in site_dirs:
-        if site_dir not in result:
-            continue
-        position = result.index(site_dir) + 1
-        for extra in _pth_paths(site_dir):
-            if extra not in result:
-                result.insert(position, extra)
-                position += 1
-    return result
+    from pipcompat.env.syspath import target_sys_path
 
-
-def _pth_paths(site_dir: str) -> list[str]:
-    try:
-        names = sorted(n for n in os.listdir(site_dir) if n.endswith(".pth") and not n.startswith("."))
-    except OSError:
-        return []
-    found: list[str] = []
-    for name in names:
-        try:
-            with open(os.path.join(site_dir, name), encoding="utf-8", errors="replace") as stream:
-                text = stream.read()
-        except OSError:
-            continue
-        for raw_line in text.splitlines():
-            line = raw_line.rstrip()
-            if not line or line.startswith("#") or line.startswith(("import ", "import\t")):
-                continue
-            path = os.path.normpath(os.path.join(site_dir, line))
-            if os.path.isdir(path):
-                found.append(path)
-    return found
+    return target_sys_path(probe, environ, cwd)
 
 
 # -- requirements -------------------------------------------------------------------------------------------

@@ -15,12 +15,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pipcompat.cache import Cache
 from pipcompat.env.installed import InstalledDistribution, ScanEnvironment, scan_installed
 from pipcompat.env.interpreters import find_target
 from pipcompat.env.probe import Interpreter, probe_interpreter
+from pipcompat.env.syspath import target_sys_path
 
 
 @dataclass(frozen=True)
@@ -72,57 +72,6 @@ class TargetPython:
         return {key: one(value) for key, value in templates.items()}
 
 
-def _pth_paths(site_dir: str) -> list[str]:
-    """The directories the ``.pth`` files of *site_dir* add (as ``site.addsitedir`` reads them)."""
-    try:
-        names = sorted(n for n in os.listdir(site_dir) if n.endswith(".pth") and not n.startswith("."))
-    except OSError:
-        return []
-    found: list[str] = []
-    for name in names:
-        try:
-            text = Path(site_dir, name).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        for raw_line in text.splitlines():
-            line = raw_line.rstrip()
-            if not line or line.startswith("#") or line.startswith(("import ", "import\t")):
-                continue
-            path = os.path.normpath(os.path.join(site_dir, line))
-            if os.path.isdir(path):
-                found.append(path)
-    return found
-
-
-def _sys_path(
-    raw: Mapping[str, Any], environ: Mapping[str, str], cwd: Path, user_site: str | None
-) -> list[str]:
-    """The target's ``sys.path`` when run from *cwd* with *environ* (the probe ran isolated)."""
-    probed = [str(p) for p in raw.get("sys_path") or ()]
-    site_dirs = [str(p) for p in raw.get("site_packages") or ()]
-    here = os.path.abspath(cwd)
-    front = []
-    for entry in (environ.get("PYTHONPATH") or "").split(os.pathsep):
-        if entry:
-            path = os.path.abspath(os.path.join(cwd, entry))
-            if path != here and path not in front:
-                front.append(path)
-    result = [*front, *(p for p in probed if p not in front)]
-    if user_site and os.path.isdir(user_site) and user_site not in result:
-        first_site = next((i for i, p in enumerate(result) if p in site_dirs), len(result))
-        result.insert(first_site, user_site)
-        site_dirs = [user_site, *site_dirs]
-    for site_dir in site_dirs:
-        if site_dir not in result:
-            continue
-        position = result.index(site_dir) + 1
-        for extra in _pth_paths(site_dir):
-            if extra not in result:
-                result.insert(position, extra)
-                position += 1
-    return result
-
-
 def target_from_interpreter(
     interpreter: Interpreter, *, environ: Mapping[str, str], cwd: Path
 ) -> TargetPython:
@@ -136,7 +85,7 @@ def target_from_interpreter(
         implementation=interpreter.implementation,
         prefix=Path(interpreter.prefix),
         base_prefix=Path(interpreter.base_prefix),
-        sys_path=tuple(_sys_path(raw, environ, cwd, user_site if enable_user_site else None)),
+        sys_path=tuple(target_sys_path(raw, environ, str(cwd), user_site if enable_user_site else None)),
         paths={k: v for k, v in interpreter.paths.items() if v is not None},
         markers=dict(interpreter.markers),
         user_site=user_site,
