@@ -56,7 +56,7 @@ def test_unknown_package_is_one_line_with_a_close_name(ctx: TestContext, server:
     result = compile_with(ctx, server.url)
     line = assert_clean_failure(ctx, result)
     assert "libb" in line
-    assert "lib" in result.stderr.replace("libb", "")
+    assert "hint: did you mean 'lib'?" in result.stderr
 
 
 def test_impossible_pins_explain_the_conflict_chain(ctx: TestContext, server: IndexServer) -> None:
@@ -71,7 +71,7 @@ def test_impossible_pins_explain_the_conflict_chain(ctx: TestContext, server: In
 def test_malformed_line_names_file_and_line(ctx: TestContext, server: IndexServer) -> None:
     ctx.write("requirements.in", "app\nlib >>= 2\n")
     line = assert_clean_failure(ctx, compile_with(ctx, server.url), code=1)
-    assert "requirements.in" in line and ":2" in line.replace(" (line 2)", ":2")
+    assert line.startswith("error: requirements.in:2: invalid requirement 'lib >>= 2'")
 
 
 def test_an_index_answering_500_is_one_line_after_retries(
