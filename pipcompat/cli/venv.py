@@ -33,7 +33,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
     from typing import Any, NoReturn
 
@@ -577,8 +577,26 @@ def run(argv: Sequence[str]) -> int:
     verbose, quiet = parsed.values.get("verbose"), parsed.values.get("quiet")
     verbosity = (verbose if isinstance(verbose, int) else 0) - (quiet if isinstance(quiet, int) else 0)
     return create_environments(
-        parsed.values, parsed.dirs, printer=Printer(verbosity=verbosity), environ=os.environ, cwd=cwd
+        parsed.values,
+        parsed.dirs,
+        printer=Printer(verbosity=verbosity),
+        environ=os.environ,
+        cwd=cwd,
+        upgrade=_pip_upgrade(verbosity) if parsed.values.get("upgrade_deps") else None,
     )
+
+
+def _pip_upgrade(verbosity: int) -> Callable[[str, Sequence[str]], int]:
+    """``--upgrade-deps``: ``pipcompat pip --python PYTHON install --upgrade PROJECT…`` in this process, so
+    pip's configuration files and ``PIP_*`` variables choose the index, as for ``python -m venv``'s pip."""
+
+    def upgrade(python: str, projects: Sequence[str]) -> int:
+        from pipcompat.cli.pip import main as pip_main
+
+        flags = ["-v"] * verbosity if verbosity > 0 else ["-q"] * -verbosity
+        return pip_main(["--python", python, "install", "--upgrade", *flags, *projects])
+
+    return upgrade
 
 
 def main(argv: list[str]) -> int:

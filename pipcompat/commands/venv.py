@@ -27,12 +27,17 @@ from pipcompat.errors import SUCCESS, PipcompatError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any, Protocol
 
     from pipcompat.commands import Context
     from pipcompat.env.venv import VenvInterpreter
     from pipcompat.install.engine import InstalledDist
+
+    #: ``upgrade(python, projects)``: install the newest releases of *projects* into the environment whose
+    #: interpreter is *python*, returning the exit status (the front door passes ``pipcompat pip install
+    #: --upgrade``, which reads pip's configuration and ``PIP_*`` variables as python -m venv's pip would).
+    Upgrader = Callable[[str, Sequence[str]], int]
 
     class Seeded(Protocol):
         @property
@@ -299,14 +304,16 @@ def create_environments(
     printer: Printer,
     environ: Mapping[str, str],
     cwd: str | os.PathLike[str],
+    upgrade: Upgrader | None = None,
 ) -> int:
-    """Create an environment in each of *dirs* as *values* (the ``venv`` option values) ask."""
-    if values.get("upgrade_deps"):
-        raise PipcompatError(
-            "--upgrade-deps is not available yet: it needs the package index",
-            hint="create the environment, then run 'pipcompat pip install --upgrade pip' in it",
-            exit_code=2,
-        )
+    """Create an environment in each of *dirs* as *values* (the ``venv`` option values) ask.
+
+    With ``--upgrade-deps``, *upgrade* then installs the newest releases of what ``python -m venv`` would
+    upgrade (pip; pip and setuptools before Python 3.12) into each new environment, as
+    ``pipcompat pip install --upgrade`` would with the user's pip configuration; the first failure stops.
+    """
+    if values.get("upgrade_deps") and upgrade is None:
+        raise PipcompatError("--upgrade-deps needs the package index, which this entry point does not give")
     started = time.perf_counter()
     cwd = os.fspath(cwd)
     options = options_from_values(values)
@@ -338,6 +345,12 @@ def create_environments(
                 printer.info(f" + {dist.name}=={dist.version}")
             for name in missing:
                 printer.warning(f"{name} was not seeded: {interpreter.executable} does not bundle it")
+        if upgrade is not None and values.get("upgrade_deps"):
+            from pipcompat.env.seed import seed_projects
+
+            status = upgrade(created.python_path, seed_projects(interpreter.version, seed=False))
+            if status != SUCCESS:
+                return status
         printer.info(_activate_hint(shown, created.bin_name))
     printer.detail(f"Done in {time.perf_counter() - started:.2f}s")
     return SUCCESS

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.context import TestContext
+from tests.support.index_server import IndexServerFactory
 from tests.support.packages import PackageSpec, build_wheel
 
 PYENV_VERSIONS = Path(os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))) / "versions"
@@ -162,9 +163,42 @@ def test_without_scm_ignore_files_writes_no_gitignore(ctx: TestContext) -> None:
     assert not ctx.path(".venv", ".gitignore").exists()
 
 
-def test_upgrade_deps_is_refused_until_the_index_is_there(ctx: TestContext) -> None:
-    result = ctx.run("venv", "--upgrade-deps", "-p", BASE).assert_failure(2)
-    assert "--upgrade-deps is not available yet" in result.stderr
+def _dist_infos(venv: Path) -> list[str]:
+    site_packages = next((venv / "lib").glob("python3.*/site-packages"))
+    return sorted(path.name for path in site_packages.glob("*.dist-info"))
+
+
+@pytest.mark.parametrize("minor", ["3.11", "3.12"])
+def test_upgrade_deps_installs_the_newest_pip_from_the_configured_index(
+    ctx: TestContext, index_server: IndexServerFactory, minor: str
+) -> None:
+    python = pyenv_python(minor)
+    if python is None:
+        pytest.skip(f"no CPython {minor} under pyenv")
+    server = index_server([PackageSpec("pip", "99.0"), PackageSpec("setuptools", "99.0")])
+    # The index comes from pip's configuration, as it would for the pip that 'python -m venv' runs.
+    result = ctx.run(
+        "venv", "--upgrade-deps", "-p", python, env={"PIP_INDEX_URL": server.url}
+    ).assert_success()
+    if minor == "3.11":  # as python -m venv: pip and setuptools before 3.12, pip alone from 3.12
+        assert _dist_infos(ctx.path(".venv")) == ["pip-99.0.dist-info", "setuptools-99.0.dist-info"]
+        assert " + setuptools==99.0" in result.stderr
+    else:
+        assert _dist_infos(ctx.path(".venv")) == ["pip-99.0.dist-info"]
+    assert " + pip==99.0" in result.stderr
+    assert result.stderr.rstrip().endswith("Activate with: source .venv/bin/activate")
+
+
+def test_upgrade_deps_failure_is_one_error_and_its_status(
+    ctx: TestContext, index_server: IndexServerFactory
+) -> None:
+    server = index_server([PackageSpec("unrelated", "1.0")])
+    result = ctx.run(
+        "venv", "--upgrade-deps", "--without-pip", "-p", BASE, env={"PIP_INDEX_URL": server.url}
+    ).assert_failure(1)
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] != []
+    assert "Activate with" not in result.stderr
 
 
 def test_quiet_prints_nothing(ctx: TestContext) -> None:
