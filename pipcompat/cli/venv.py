@@ -164,6 +164,16 @@ OPTIONS: tuple[VenvOption, ...] = (
         "Update an existing environment in place instead of refusing.",
         cpython=False,
     ),
+    VenvOption(
+        ("--cache-dir",),
+        "cache_dir",
+        "The cache to seed from and keep interpreter facts in (default: as for 'pipcompat pip': "
+        "PIPCOMPAT_CACHE_DIR, PIP_CACHE_DIR, pip's configured cache-dir, else the user cache directory).",
+        action="store",
+        default=None,
+        metavar="DIR",
+        cpython=False,
+    ),
     VenvOption(("-v", "--verbose"), "verbose", "Say more.", action="count", default=0, cpython=False),
     VenvOption(("-q", "--quiet"), "quiet", "Say less.", action="count", default=0, cpython=False),
     VenvOption(
@@ -371,6 +381,8 @@ def _configuration_may_apply(environ: Mapping[str, str], cwd: str) -> bool:
     from pipcompat.cli.install_noop import pip_config_files, pipcompat_files_may_apply
 
     for name in environ:
+        if name == "PIPCOMPAT_CACHE_DIR":
+            continue  # read directly where the cache is chosen (commands.venv.default_cache_root)
         for prefix in ("PIPCOMPAT_", "PIP_"):
             if name.startswith(prefix):
                 if _option_for(name[len(prefix) :].lower().replace("_", "-")) is not None:
@@ -582,18 +594,23 @@ def run(argv: Sequence[str]) -> int:
         printer=Printer(verbosity=verbosity),
         environ=os.environ,
         cwd=cwd,
-        upgrade=_pip_upgrade(verbosity) if parsed.values.get("upgrade_deps") else None,
+        upgrade=_pip_upgrade(verbosity, parsed.given.get("cache_dir") and parsed.values.get("cache_dir"))
+        if parsed.values.get("upgrade_deps")
+        else None,
     )
 
 
-def _pip_upgrade(verbosity: int) -> Callable[[str, Sequence[str]], int]:
+def _pip_upgrade(verbosity: int, cache_dir: object) -> Callable[[str, Sequence[str]], int]:
     """``--upgrade-deps``: ``pipcompat pip --python PYTHON install --upgrade PROJECT…`` in this process, so
-    pip's configuration files and ``PIP_*`` variables choose the index, as for ``python -m venv``'s pip."""
+    pip's configuration files and ``PIP_*`` variables choose the index, as for ``python -m venv``'s pip
+    (a ``--cache-dir`` given to ``venv`` on the command line is passed on)."""
 
     def upgrade(python: str, projects: Sequence[str]) -> int:
         from pipcompat.cli.pip import main as pip_main
 
         flags = ["-v"] * verbosity if verbosity > 0 else ["-q"] * -verbosity
+        if isinstance(cache_dir, str) and cache_dir:
+            flags += ["--cache-dir", cache_dir]
         return pip_main(["--python", python, "install", "--upgrade", *flags, *projects])
 
     return upgrade

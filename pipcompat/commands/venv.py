@@ -68,6 +68,7 @@ IMPLEMENTED_OPTIONS = frozenset(
         "python",
         "seed",
         "allow_existing",
+        "cache_dir",
     }
 )
 
@@ -317,7 +318,10 @@ def create_environments(
     started = time.perf_counter()
     cwd = os.fspath(cwd)
     options = options_from_values(values)
-    cache_root = default_cache_root(environ)
+    chosen = values.get("cache_dir")
+    cache_root = (
+        os.path.expanduser(chosen) if isinstance(chosen, str) and chosen else default_cache_root(environ)
+    )
     interpreter = find_base(values.get("python"), environ=environ, cwd=cwd, cache_root=cache_root)
     printer.info(
         f"Using {interpreter.implementation_display} {interpreter.python_version} interpreter at: "

@@ -203,3 +203,24 @@ def test_a_stray_script_in_the_way_is_replaced_by_pip_s_own(ctx: TestContext) ->
     assert " + pip==" in result.stderr
     assert "not-pip" not in ctx.path("env", "bin", "pip3").read_text()
     ctx.run_cmd([ctx.path("env", "bin", "pip3"), "--version"]).assert_success()
+
+
+def _seeded_into(cache: Path) -> bool:
+    return any(cache.glob("archives-v1/*/*/*/manifest.json"))
+
+
+def test_the_cache_is_the_one_pip_commands_use(ctx: TestContext) -> None:
+    ctx.env.pop("PIPCOMPAT_CACHE_DIR")
+    ctx.write("pip.conf", f"[global]\ncache-dir = {ctx.path('from-conf')}\n")
+    ctx.run("venv", "-p", BASE, "a", env={"PIP_CONFIG_FILE": str(ctx.path("pip.conf"))}).assert_success()
+    assert _seeded_into(ctx.path("from-conf"))
+    ctx.run("venv", "-p", BASE, "b", env={"PIP_CACHE_DIR": str(ctx.path("from-env"))}).assert_success()
+    assert _seeded_into(ctx.path("from-env"))
+    # pipcompat's own variable comes before pip's, and the command line before both.
+    both = {"PIP_CACHE_DIR": str(ctx.path("pip-var")), "PIPCOMPAT_CACHE_DIR": str(ctx.path("own-var"))}
+    ctx.run("venv", "-p", BASE, "c", env=both).assert_success()
+    assert _seeded_into(ctx.path("own-var")) and not ctx.path("pip-var").exists()
+    ctx.run("venv", "-p", BASE, "--cache-dir", ctx.path("option"), "d", env=both).assert_success()
+    assert _seeded_into(ctx.path("option"))
+    settings = ctx.run("venv", "--show-settings", env={"PIP_CACHE_DIR": str(ctx.path("x"))}).assert_success()
+    assert "# PIP_CACHE_DIR" in settings.stdout
