@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 BENCH_HOME = Path(os.path.expanduser("~/.cache/pipcompat-bench"))
 TOOLS = BENCH_HOME / "tools"
 PIP_TOOLS_VERSION = "7.6.2"
+PIP_VERSION = "26.3"
 PYPI = "https://pypi.org/simple"
 
 
@@ -54,7 +55,8 @@ def tools_python() -> Path:
 
 
 def ensure_tools(python: str | None = None) -> Path:
-    """The tools venv with pip-tools and uv, created or completed when needed; returns its ``bin``."""
+    """The tools venv with pip-tools (on pip 26.3) and uv, created or completed when needed; returns its
+    ``bin``."""
     bin_dir = TOOLS / "bin"
     if not (bin_dir / "python").exists():
         subprocess.run([python or base_python(), "-m", "venv", str(TOOLS)], check=True)
@@ -70,6 +72,13 @@ def ensure_tools(python: str | None = None) -> Path:
     )
     if done is None or PIP_TOOLS_VERSION not in done.stdout:
         wanted.append(f"pip-tools=={PIP_TOOLS_VERSION}")
+    # pip-compile runs on the pip of its own environment: the one pipcompat follows, not the base
+    # interpreter's bundled (older) pip.
+    pip_done = subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "--version"], capture_output=True, text=True, check=False
+    )
+    if f"pip {PIP_VERSION} " not in pip_done.stdout:
+        wanted.append(f"pip=={PIP_VERSION}")
     if wanted:
         subprocess.run(
             [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--index-url", PYPI, *wanted],

@@ -254,7 +254,8 @@ def render(
         f"- Date: {datetime.now(timezone.utc):%Y-%m-%d}; {args.runs} runs per cell; medians of wall-clock "
         "time, min-max in brackets; runs interleaved across tools.",
         f"- Target: CPython {platform.python_version()} ({args.python}); index https://pypi.org/simple.",
-        f"- Tools: {version([str(bin_dir / 'pip-compile'), '--version'])}; "
+        f"- Tools: {version([str(bin_dir / 'pip-compile'), '--version'])} "
+        f"({version([str(bin_dir / 'python'), '-m', 'pip', '--version']).partition(' from ')[0]}); "
         f"{version([str(bin_dir / 'uv'), '--version'])}; pipcompat from this tree.",
         "",
     ]

@@ -1016,6 +1016,14 @@ def _is_vcs_url(url: str) -> bool:
     return url.partition(":")[0].lower() in VCS_SCHEMES
 
 
+def _is_local_directory(url: str) -> bool:
+    if not url.lower().startswith("file:"):
+        return False
+    from pipcompat.index.urls import url_to_path
+
+    return os.path.isdir(url_to_path(url))
+
+
 def _check_out_vcs(top_level: Sequence[TopLevel], source: Any) -> dict[str, str]:
     """Check the VCS requirements out and register their trees with *source* (their metadata comes from a
     build of the checkout, editables' too); returns their resolved URLs by requirement URL. Issue 5: the
@@ -1050,8 +1058,8 @@ def _hashes_of(package: Any, client: Any, request: CompileRequest, temp: Path, r
             path.unlink()
 
     if package.is_direct:
-        if _is_vcs_url(package.link.url):
-            return frozenset()  # pip-compile: no hashes for a VCS requirement
+        if _is_vcs_url(package.link.url) or _is_local_directory(package.link.url):
+            return frozenset()  # pip-compile: no hashes for a VCS checkout or a local directory
         return frozenset({digest(package.link)})
     existing = request.existing.get(package.name)
     if reuse and existing is not None and existing.sha256_hashes:
@@ -1238,38 +1246,48 @@ def _marker_possible(marker: Marker | None, universe: Any, extras: Sequence[str]
 def resolve_universal_pins(
     settings: CommandSettings, ctx: Context, request: CompileRequest
 ) -> list[CompiledPin]:
-    """Resolve for every environment of ``request.universe``; pins carry the markers where they apply."""
+    """Resolve for every environment of ``request.universe``; pins carry the markers where they apply.
+
+    Local trees, archives, bare URLs, editables and VCS checkouts are built once, on the running interpreter,
+    and their metadata is taken as valid in every environment (as for sdist-only versions, docs/resolver.md).
+    """
     from pipcompat.resolver import RootRequirement
     from pipcompat.resolver.universal import resolve_universal
 
     values = settings.values
-    roots: list[RootRequirement] = []
-    for item in request.top_level:
-        if item.requirement is None:
-            continue
-        if item.tree is not None or item.unnamed:
-            raise PipcompatError(
-                f"{item.text}: local paths, bare URLs and editables are not available with --universal yet",
-                hint="compile without --universal, or name the package (name @ https://.../file.whl)",
-            )
-        requirement = Requirement(str(item.requirement))
-        requirement.marker = drop_extras(requirement.marker)
-        roots.append(RootRequirement(requirement, item.comes_from, item.is_constraint))
     resolve_options = _resolve_options(request, preferences_as_constraints=False)
     allow_unsafe = bool(values.get("allow_unsafe"))
     unsafe_names = values.get("unsafe_package") or ()
     unsafe = frozenset(canonicalize_name(str(n)) for n in unsafe_names) if unsafe_names else UNSAFE_PACKAGES
-    urls: dict[str, str] = {
-        str(canonicalize_name(item.requirement.name)): item.requirement.url
-        for item in request.top_level
-        if item.requirement is not None and item.requirement.url
-    }
     client = make_client(settings, ctx, request)
     # Versions with only an sdist resolve through its metadata, built once on the running interpreter (as
     # plain pip-compile builds); the metadata is taken as valid in every environment (docs/resolver.md).
     source, fetcher = _building_source(settings, ctx, client)
     pins: list[CompiledPin] = []
     with client, fetcher:
+        resolved_vcs = _check_out_vcs(request.top_level, source)
+        top_level = _attach_sources(request.top_level, source)
+        roots: list[RootRequirement] = []
+        for item in top_level:
+            if item.requirement is None:
+                continue
+            root = Requirement(str(item.requirement))
+            root.marker = drop_extras(root.marker)
+            roots.append(RootRequirement(root, item.comes_from, item.is_constraint))
+        urls: dict[str, str] = {
+            str(canonicalize_name(item.requirement.name)): item.requirement.url
+            for item in top_level
+            if item.requirement is not None and item.requirement.url
+        }
+        editables = {
+            str(canonicalize_name(item.requirement.name))
+            for item in top_level
+            if item.requirement is not None and item.editable
+        }
+        for item in top_level:
+            requirement = item.requirement
+            if requirement is not None and requirement.url in resolved_vcs and not item.editable:
+                urls[str(canonicalize_name(requirement.name))] = resolved_vcs[requirement.url]
         resolution = resolve_universal(
             roots, source, resolve_options, request.universe, scoped_preferences=request.scoped_existing
         )
@@ -1289,6 +1307,7 @@ def resolve_universal_pins(
                         hashes=hashes,
                         marker=str(package.markers) if package.markers is not None else None,
                         url=(urls.get(package.name) or package.link.url) if package.is_direct else None,
+                        editable=package.name in editables,
                         pin_operator=package.pin_operator,
                     )
                 )
@@ -1311,7 +1330,7 @@ def _universal_hashes_of(package: Any, client: Any, request: CompileRequest, tem
             path.unlink()
 
     if package.is_direct:
-        return frozenset({digest(package.link)})
+        return _hashes_of(package, client, request, temp, False)  # one file, as without --universal
     formats = allowed_formats(
         package.name, only_binary=request.file_options.only_binary, no_binary=request.file_options.no_binary
     )

@@ -80,6 +80,25 @@ DYNAMIC_PYPROJECT = """
     optional-dependencies.tls = {file = ["requirements-tls.txt"]}
 """
 
+LOCAL_LIB_PYPROJECT = """
+    [build-system]
+    requires = ["setuptools>=70.1"]
+    build-backend = "setuptools.build_meta"
+
+    [project]
+    name = "local-lib"
+    version = "0.1"
+    dependencies = ["webapp>=1"]
+
+    [tool.setuptools]
+    py-modules = []
+"""
+
+LOCAL_APP_SETUP_PY = """
+    from setuptools import setup
+    setup(name="local_app", version="2.0", py_modules=[], install_requires=["idna-ish"])
+"""
+
 CASES: dict[str, tuple[dict[str, str], list[str]]] = {
     "setup-py": ({"setup.py": SETUP_PY}, ["setup.py"]),
     "setup-py-extra": ({"setup.py": SETUP_PY}, ["--extra", "tls", "setup.py"]),
@@ -115,6 +134,24 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
             "requirements-tls.txt": "cryptoish\n",
         },
         ["--all-extras", "--no-annotate", "pyproject.toml"],
+    ),
+    # Local trees in a requirements file: pip-compile writes no hashes for an editable or a directory
+    # (a '# WARNING' line instead, and a warning on stderr) and hashes everything else.
+    "local-trees-with-hashes": (
+        {
+            "requirements.in": "-e ./lib\n./app\nzeta\n",
+            "lib/pyproject.toml": LOCAL_LIB_PYPROJECT,
+            "app/setup.py": LOCAL_APP_SETUP_PY,
+        },
+        ["--generate-hashes", "requirements.in"],
+    ),
+    "local-trees": (
+        {
+            "requirements.in": "-e ./lib\n./app\n",
+            "lib/pyproject.toml": LOCAL_LIB_PYPROJECT,
+            "app/setup.py": LOCAL_APP_SETUP_PY,
+        },
+        ["requirements.in"],
     ),
 }
 
@@ -169,6 +206,7 @@ def test_project_compile_equals_pip_compile(case: str, server: IndexServer, tmp_
         work = root / "work"
         work.mkdir(parents=True)
         for name, text in files.items():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
             (work / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
         env = clean_environ(root / "env")
         env.pop("CUSTOM_COMPILE_COMMAND", None)
@@ -189,7 +227,8 @@ def test_project_compile_equals_pip_compile(case: str, server: IndexServer, tmp_
             timeout=600,
             check=False,
         )
-        results[tool] = (done, _files(work))
+        # Each tool has its own copy of the project: local paths in the output differ by that root only.
+        results[tool] = (done, {k: v.replace(str(root).encode(), b"ROOT") for k, v in _files(work).items()})
         shutil.rmtree(root / "cache", ignore_errors=True)
     theirs, their_files = results["pip-compile"]
     ours, our_files = results["pipcompat"]

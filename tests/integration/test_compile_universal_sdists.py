@@ -4,6 +4,7 @@ resolution is the one the same packages published as wheels give."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -132,3 +133,57 @@ def test_a_failing_sdist_build_is_one_clear_error_and_writes_no_output(
     assert "frobnicator exploded" in result.stderr
     assert "Traceback" not in result.stderr
     assert not ctx.path("requirements.txt").exists()
+
+
+LOCAL_PYPROJECT = """[build-system]
+requires = ["setuptools>=70.1"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{name}"
+version = "0.1"
+dependencies = {deps}
+
+[tool.setuptools]
+py-modules = []
+"""
+
+
+@pytest.mark.slow
+def test_local_trees_and_editables_resolve_universally_with_their_dependencies_forked(
+    ctx: TestContext, index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path
+) -> None:
+    wheels = serve_with_wheels(index_server, SPECS, setuptools_wheels, tmp_path / "wheels")
+    ctx.write("lib/pyproject.toml", LOCAL_PYPROJECT.format(name="local-lib", deps='["app"]'))
+    ctx.write("tool/pyproject.toml", LOCAL_PYPROJECT.format(name="local-tool", deps='["common>=2"]'))
+    # An editable, and a bare path whose name comes from its metadata.
+    ctx.write("requirements.in", "-e ./lib\n./tool ; python_version >= '3.10'\n")
+    result = ctx.run(*_compile(ctx, wheels, "out.txt", "--python-version", "3.9", "--generate-hashes"))
+    result.assert_success()
+    text = ctx.read("out.txt")
+    pins = [line.rstrip(" \\") for line in text.splitlines() if line and not line.startswith((" ", "#"))]
+    lib_url = ctx.path("lib").as_uri()
+    tool_url = ctx.path("tool").as_uri()
+    assert pins == [
+        f"-e {lib_url}",
+        "app==1.0",
+        'colors==0.4 ; python_version >= "3.10" and sys_platform == "win32"',
+        'common==1.0 ; python_version < "3.10"',
+        'common==2.0 ; python_version >= "3.10"',
+        'deep==3.0 ; python_version >= "3.10" and sys_platform != "darwin"',
+        'helper==1.0 ; sys_platform == "win32"',
+        'leaf==1.0 ; python_version >= "3.10" and python_version < "3.12" and sys_platform != "darwin"',
+        f'local-tool @ {tool_url} ; python_version >= "3.10"',
+        'mid==1.0 ; python_version < "3.10"',
+        'mid==2.0 ; python_version >= "3.10"',
+    ]
+    # No hashes for the two directories (pip-compile's rule, with its warning), hashes for everything else.
+    assert text.count("# WARNING: pip install will require the following package to be hashed.") == 2
+    lines = text.splitlines()
+    hashed = {
+        line.rstrip(" \\")
+        for line, after in itertools.pairwise(lines)
+        if line and not line.startswith((" ", "#")) and after.startswith("    --hash=sha256:")
+    }
+    assert hashed == {pin for pin in pins if not pin.startswith(("-e ", "local-tool @"))}
+    assert "may be rejected by pip install" in result.stderr

@@ -685,6 +685,9 @@ def test_compile_records_the_resolved_commit_where_pip_compile_repeats_the_revis
         f"subdemo @ {local}@{repo.v1}#subdirectory=sub\n    # via -r more.in\n"
     )
     assert not ctx.path("src").exists()
+    # --universal writes the same lines (the checkouts' metadata holds for every environment)
+    universal = ctx.run("pip", "compile", "--universal", *more).assert_success().stdout
+    assert universal == ctx.run("pip", "compile", *more).stdout
     # and installing that output gives the same commits
     ctx.write("compiled.txt", ours)
     venv = ctx.make_venv()
