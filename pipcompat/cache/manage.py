@@ -321,6 +321,8 @@ def prune(cache: Cache, *, waiting: Callable[[], None] | None = None) -> Removal
     - partial ``archives`` entries (neither a manifest nor a seeded ``files`` tree);
     - lock files whose entry does not exist;
     - interpreter probes of interpreters that are gone;
+    - in the ``git`` bucket, half-made mirrors and checkouts and their stale locks (never anything inside a
+      repository: git keeps empty directories of its own);
     - directories left empty.
     """
     total = Removal()
@@ -339,7 +341,34 @@ def prune(cache: Cache, *, waiting: Callable[[], None] | None = None) -> Removal
                 total.add(remove_path(child))
         for bucket in BUCKETS:
             total.add(_prune_bucket(cache, bucket))
+        total.add(_prune_git(cache))
         total.dirs += remove_empty_dirs(cache)
+    return total
+
+
+def _prune_git(cache: Cache) -> Removal:
+    """The ``git`` bucket is ``db/<repository key>`` (bare mirrors) and ``checkouts/<key>/<commit>``
+    (:mod:`pipcompat.dist.vcs`), each made in a ``.<name>.*.tmp`` sibling then renamed, next to its
+    ``<name>.lock``: remove those siblings when a process died, and empty ``checkouts/<key>`` directories."""
+    total = Removal()
+    git_dir = cache.bucket("git")
+
+    def tidy(parent: Path) -> None:
+        for child in _children(parent):
+            orphan_lock = (
+                child.name.endswith(LOCK_SUFFIX) and not Path(str(child)[: -len(LOCK_SUFFIX)]).exists()
+            )
+            if is_temporary(child.name) or orphan_lock:
+                total.add(remove_path(child))
+
+    tidy(git_dir / "db")
+    tidy(git_dir / "checkouts")
+    for key_dir in _children(git_dir / "checkouts"):
+        if key_dir.is_dir():
+            tidy(key_dir)
+            with contextlib.suppress(OSError):
+                key_dir.rmdir()
+                total.dirs += 1
     return total
 
 

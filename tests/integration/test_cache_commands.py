@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -303,3 +304,37 @@ def test_pip_cache_with_the_cache_disabled_fails_as_pip(ctx: TestContext) -> Non
     assert result.stderr == "error: pip cache commands can not function since cache is disabled.\n"
     pip = ctx.run_pip("--no-cache-dir", "cache", "dir").assert_failure(1)
     assert "pip cache commands can not function since cache is disabled." in pip.stderr
+
+
+def test_prune_tidies_the_git_bucket_without_touching_repositories(ctx: TestContext) -> None:
+    git_dir = ctx.cache_dir / f"git-v{BUCKET_VERSIONS['git']}"
+    mirror = git_dir / "db" / "0123abcd"
+    subprocess.run(["git", "init", "--bare", "--quiet", str(mirror)], check=True)
+    (git_dir / "db" / "0123abcd.lock").write_text("")
+    checkout = git_dir / "checkouts" / "0123abcd" / ("a" * 40)
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("")
+    (checkout / "empty-in-the-project").mkdir()
+    # What a process killed while fetching a new repository or checking out a commit leaves behind:
+    leftovers = [
+        git_dir / "db" / ".feedbeef.x1y2.tmp",
+        git_dir / "db" / "feedbeef.lock",
+        git_dir / "checkouts" / "0123abcd" / f".{'b' * 40}.z9.tmp",
+    ]
+    for path in leftovers:
+        if path.suffix == ".lock":
+            path.write_text("")
+        else:
+            (path / "sub").mkdir(parents=True)
+    leftovers.append(git_dir / "checkouts" / "deadbeef")  # a repository whose only checkout failed
+    leftovers[-1].mkdir()
+    ctx.run("cache", "prune").assert_success()
+    assert [path for path in leftovers if path.exists()] == []
+    # The repository keeps git's own empty directories and still is one; the checkout is whole.
+    assert (mirror / "refs" / "tags").is_dir()
+    done = subprocess.run(
+        ["git", "-C", str(mirror), "rev-parse", "--is-bare-repository"], capture_output=True, check=True
+    )
+    assert done.stdout.strip() == b"true"
+    assert (checkout / "empty-in-the-project").is_dir()
+    assert (git_dir / "db" / "0123abcd.lock").exists()
