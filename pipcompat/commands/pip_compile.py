@@ -700,11 +700,12 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
     output_path = cwd / output
     if not upgrade and output != "-" and output_path.exists():
         if upgrade_packages and output_path.stat().st_size == 0:
-            ctx.printer.warning(
-                f"the output file {output} exists but is empty. Pip-tools cannot upgrade only specific "
-                "packages (using -P/--upgrade-package) without an existing pin file to provide "
-                "constraints. This often occurs if you redirect standard output to your output file, as "
-                "any existing content is truncated."
+            ctx.printer.tool_warning(
+                f"WARNING: the output file {output} exists but is empty. "
+                "Pip-tools cannot upgrade only specific packages (using -P/--upgrade-package) "
+                "without an existing pin file to provide constraints. "
+                "This often occurs if you redirect standard output to your output file, "
+                "as any existing content is truncated."
             )
         existing = existing_pins(output_path, upgrade_packages=upgrade_packages, environ=ctx.environ)
     scoped_existing = (
@@ -938,7 +939,7 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
         ]
         resolution = resolve(roots, source, resolve_options)
         for text in resolution.discarded_preferences:
-            ctx.printer.warning(f"Discarding {text} to proceed the resolution")
+            ctx.printer.tool_warning(f"Discarding {text} to proceed the resolution")
         allow_unsafe = bool(values.get("allow_unsafe"))
         unsafe_names = values.get("unsafe_package") or ()
         unsafe = (
@@ -1117,7 +1118,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     strip = values.get("strip_extras")
     if strip is None:
         strip = False
-        printer.warning(STRIP_EXTRAS_WARNING.removeprefix("WARNING: "))
+        printer.tool_warning(STRIP_EXTRAS_WARNING)
     command = ctx.environ.get("CUSTOM_COMPILE_COMMAND") or compile_command(
         values, src_files=given_sources, config_given=settings.origins.get("config") == "command line"
     )
@@ -1164,7 +1165,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         else:
             replace_file(ctx.cwd / output, data, keep_mode=True)
     if rendered.uninstallable:
-        printer.warning(MESSAGE_UNINSTALLABLE)
+        printer.tool_warning(MESSAGE_UNINSTALLABLE)
     if dry_run:
         printer.info(DRY_RUN_MESSAGE)
     return SUCCESS

@@ -344,7 +344,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         )
         if not settings.get("force"):
             raise UsageError(message)
-        printer.warning(message)
+        printer.tool_warning("WARNING: " + message)
     paths = [name if os.path.isabs(name) else str(ctx.cwd / name) for name in src_files]
     result = parse_requirements_files(paths, environ=ctx.environ, options=file_options(settings))
     for warning in result.warnings:

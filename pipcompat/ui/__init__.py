@@ -63,6 +63,11 @@ class Printer:
         if self.verbosity >= -1:
             self._message(self._style("warning", "33") + f": {text}")
 
+    def tool_warning(self, text: str) -> None:
+        """A warning in another tool's exact words (pip-compile's, pip-sync's): no ``warning:`` label added,
+        shown even with ``-q`` as that tool shows it, yellow on a terminal."""
+        self._message(f"\033[33m{text}\033[0m" if self.colour else text)
+
     def error(self, error: PipcompatError) -> None:
         render_error(error, self.err, colour=bool(self.colour))
 
