@@ -26,9 +26,9 @@ from pipcompat.cache import Cache, digest_key, write_atomic
 from pipcompat.errors import PipcompatError
 from pipcompat.index.httpcache import CachedResponse, HttpCache, OfflineError
 from pipcompat.index.lazywheel import (
-    RangeFile,
     RangesUnsupported,
     check_metadata,
+    metadata_by_ranges,
     read_wheel_metadata,
 )
 from pipcompat.index.reporter import IndexReporter
@@ -597,6 +597,13 @@ class IndexClient:
             response.close()
 
     def _remote_metadata(self, link: Link) -> bytes:
+        """The cheapest way that works: the advertised metadata file, range requests on the wheel, the
+        metadata file even though it was not advertised, the whole wheel.
+
+        Ranges come before an unadvertised metadata file: the file is a guess (mirrors and pass-through
+        proxies serve it for some files only, and a miss is a whole round trip), while a range request
+        is answered by any server that answers ranges at all, usually as fast as the file would be.
+        """
         host = netloc_of(link.url)
         if link.metadata_hashes is not None:
             data = self._metadata_file(link)
@@ -604,18 +611,6 @@ class IndexClient:
                 self._verify_metadata(data, link)
                 if link.is_wheel or _reliable_sdist_metadata(data):
                     return data
-        elif link.is_wheel and self._metadata_files_work.get(host, True):
-            # Not advertised, but many mirrors (and PyPI behind them) still serve it: try it until the host
-            # misses once. Mirrors that have it for old files only are common, and there a miss costs a
-            # round trip on top of the range requests (which such mirrors answer fast), so ranges win.
-            data = self._metadata_file(link)
-            works = data is not None and check_metadata(data, link.filename)
-            if works:
-                self._metadata_files_work.setdefault(host, True)
-            else:
-                self._metadata_files_work[host] = False
-            if works and data is not None:
-                return data
         if not link.is_wheel:
             raise self._no_sdist_builds(link)
         if self._ranges_work.get(host, True):
@@ -625,25 +620,39 @@ class IndexClient:
                 return data
             except RangesUnsupported:
                 self._ranges_work[host] = False
+        if link.metadata_hashes is None and self._metadata_files_work.get(host, True):
+            # Not advertised, but many mirrors still serve it: try it until the host misses once.
+            data = self._metadata_file(link)
+            works = data is not None and check_metadata(data, link.filename)
+            if works:
+                self._metadata_files_work.setdefault(host, True)
+            else:
+                self._metadata_files_work[host] = False
+            if works and data is not None:
+                return data
         with tempfile.TemporaryDirectory(prefix="pipcompat-wheel-") as temp:
             wheel = self._download_to(link, Path(temp))
             with wheel.open("rb") as stream:
                 return read_wheel_metadata(stream, link.filename, link.url)
 
     def _metadata_by_ranges(self, link: Link) -> bytes:
+        session = self._session
+
         def get_range(spec: str) -> tuple[int, Mapping[str, str], bytes]:
-            response = self._session.get(
+            response = session.get(
                 link.url, headers={"Range": spec, "Accept-Encoding": "identity"}, stream=True
             )
             try:
                 if response.status_code != 206:
                     return response.status_code, response.headers, b""
-                return response.status_code, response.headers, bytes(response.content)
+                try:
+                    return response.status_code, response.headers, response.raw.read()
+                except Exception as error:
+                    raise session.describe(error, link.url) from None
             finally:
                 response.close()
 
-        remote = RangeFile(get_range, link.url)
-        return read_wheel_metadata(remote, link.filename, link.url)  # type: ignore[arg-type]
+        return metadata_by_ranges(get_range, link.filename, link.url)
 
     # -- downloads ------------------------------------------------------------------------------------------
 

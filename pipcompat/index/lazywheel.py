@@ -2,15 +2,21 @@
 
 :class:`RangeFile` is a read-only, seekable file object over ``Range: bytes=`` requests: it first reads
 the tail of the file (where the zip central directory is, and usually the ``.dist-info`` files, which
-wheels store last), then fetches only the byte ranges ``zipfile`` asks for. When the server ignores
-``Range`` the first answer is the whole file, and it is simply used.
+wheels store last), then fetches only the byte ranges asked for. :func:`metadata_by_ranges` reads the
+``METADATA`` member straight from the central directory records it finds in that tail (no ``ZipInfo`` for
+each of a big wheel's thousands of files, and no need for the whole central directory when the
+``.dist-info`` records are in the tail, as they are in wheels written by the usual tools): one request for
+most wheels, two for big ones. Anything unusual (ZIP64, a prefixed archive, several ``.dist-info``
+directories) goes through ``zipfile`` over the same :class:`RangeFile`.
 """
 
 from __future__ import annotations
 
 import email.parser
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
@@ -56,7 +62,9 @@ class RangeFile(io.RawIOBase):
         if total is None:
             raise RangesUnsupported(None)
         self.length = total
-        self._chunks.append((total - len(body), body))
+        self.tail_start = total - len(body)
+        self.tail = body
+        self._chunks.append((self.tail_start, body))
 
     # io protocol ---------------------------------------------------------------------------------------
 
@@ -97,15 +105,37 @@ class RangeFile(io.RawIOBase):
 
     # ranges ----------------------------------------------------------------------------------------------
 
+    def bytes_at(self, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)``: from what was read already, else from one request for exactly the part
+        that is missing (a range that ends inside a chunk read before fetches only what precedes it)."""
+        end = min(end, self.length)
+        for chunk_start, chunk in self._chunks:
+            if chunk_start <= start and end <= chunk_start + len(chunk):
+                return chunk[start - chunk_start : end - chunk_start]
+        fetch_end = end
+        after = b""
+        for chunk_start, chunk in self._chunks:
+            if start < chunk_start < end <= chunk_start + len(chunk):
+                fetch_end = chunk_start
+                after = chunk[: end - chunk_start]
+                break
+        body = self._fetch(start, fetch_end)
+        self._chunks.append((start, body))
+        return body + after
+
+    def _fetch(self, start: int, end: int) -> bytes:
+        status, _headers, body = self._get(f"bytes={start}-{end - 1}")
+        self.requests += 1
+        if status != 206 or len(body) != end - start:
+            raise RangesUnsupported(body if status == 200 else None)
+        return body
+
     def _slice(self, start: int, end: int) -> bytes:
         for chunk_start, chunk in self._chunks:
             if chunk_start <= start and end <= chunk_start + len(chunk):
                 return chunk[start - chunk_start : end - chunk_start]
         fetch_end = min(self.length, max(end, start + MIN_CHUNK))
-        status, _headers, body = self._get(f"bytes={start}-{fetch_end - 1}")
-        self.requests += 1
-        if status != 206 or len(body) != fetch_end - start:
-            raise RangesUnsupported(body if status == 200 else None)
+        body = self._fetch(start, fetch_end)
         self._chunks.append((start, body))
         return body[: end - start]
 
@@ -143,6 +173,118 @@ def read_wheel_metadata(stream: IO[bytes], filename: str, url: str) -> bytes:
         raise PipcompatError(
             f"{redact(url)} is not a valid wheel ({error})", hint="the file is broken or was cut off"
         ) from None
+
+
+def metadata_by_ranges(get_range: GetRange, filename: str, url: str) -> bytes:
+    """The core metadata of the remote wheel *url* (named *filename*) through range requests.
+
+    Raises :class:`RangesUnsupported` when the server does not answer ranges (then nothing but the first
+    request was made).
+    """
+    remote = RangeFile(get_range, url)
+    found = _metadata_from_directory(remote, filename, url)
+    if found is not None:
+        return found
+    return read_wheel_metadata(remote, filename, url)  # type: ignore[arg-type]
+
+
+_EOCD = b"PK\x05\x06"
+_EOCD_SIZE = 22
+_CENTRAL = b"PK\x01\x02"
+_CENTRAL_SIZE = 46
+_LOCAL = b"PK\x03\x04"
+_LOCAL_SIZE = 30
+_METADATA_SUFFIX = b".dist-info/METADATA"
+#: Room for a local header's extra field (usually empty in wheels), so that one request is enough.
+_LOCAL_EXTRA_ROOM = 256
+
+
+class _Entry:
+    __slots__ = ("compressed_size", "crc", "flags", "method", "name", "offset", "size")
+
+    def __init__(self, name: str, fields: tuple[int, ...]) -> None:
+        self.name = name
+        self.flags, self.method = fields[2], fields[3]
+        self.crc, self.compressed_size, self.size = fields[6], fields[7], fields[8]
+        self.offset = fields[15]
+
+
+def _metadata_entries(directory: bytes) -> list[_Entry]:
+    """The ``<dir>.dist-info/METADATA`` records in (a trailing part of) a central directory.
+
+    Found by their names rather than by walking every record: a record is the 46-byte header, then the
+    name; one is taken only when its header's name length ends the name exactly there.
+    """
+    found: list[_Entry] = []
+    position = directory.find(_METADATA_SUFFIX)
+    while position >= 0:
+        end = position + len(_METADATA_SUFFIX)
+        header = directory.rfind(_CENTRAL, 0, position)
+        if header >= 0 and header + _CENTRAL_SIZE <= position:
+            fields = struct.unpack_from("<4s6H3L5H2L", directory, header)
+            if header + _CENTRAL_SIZE + fields[10] == end:
+                raw = directory[header + _CENTRAL_SIZE : end]
+                name = raw.decode("utf-8" if fields[3] & 0x800 else "cp437", "replace")
+                if name.count("/") == 1:
+                    found.append(_Entry(name, fields[1:]))
+        position = directory.find(_METADATA_SUFFIX, end)
+    return found
+
+
+def _project_of(member: str) -> str:
+    return canonical_name(member.partition("/")[0].removesuffix(".dist-info").partition("-")[0])
+
+
+def _metadata_from_directory(remote: RangeFile, filename: str, url: str) -> bytes | None:
+    """``METADATA`` read with the central directory's own records, or ``None`` for the ``zipfile`` path."""
+    tail, tail_start = remote.tail, remote.tail_start
+    eocd = tail.rfind(_EOCD)
+    if eocd < 0 or eocd + _EOCD_SIZE > len(tail):
+        return None
+    _sig, disk, _cd_disk, _here, _total, cd_size, cd_offset, comment = struct.unpack_from(
+        "<4s4H2LH", tail, eocd
+    )
+    # Not ZIP64, one disk, no bytes before the archive, no stray signature in a comment.
+    if disk or eocd + _EOCD_SIZE + comment != len(tail) or cd_offset + cd_size != tail_start + eocd:
+        return None
+    project = canonical_name(filename.partition("-")[0])
+    seen_from = max(cd_offset, tail_start)
+    directory = tail[seen_from - tail_start : eocd]
+    entries = [e for e in _metadata_entries(directory) if _project_of(e.name) == project]
+    if not entries and seen_from > cd_offset:
+        directory = remote.bytes_at(cd_offset, seen_from) + directory
+        found = _metadata_entries(directory)
+        entries = [e for e in found if _project_of(e.name) == project] or (found if len(found) == 1 else [])
+    if len(entries) != 1:
+        return None
+    entry = entries[0]
+    if entry.flags & 0x1 or entry.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    if entry.offset in (0xFFFFFFFF,) or entry.compressed_size == 0xFFFFFFFF:
+        return None
+    name_length = len(entry.name.encode("utf-8" if entry.flags & 0x800 else "cp437"))
+    guess_end = entry.offset + _LOCAL_SIZE + name_length + entry.compressed_size + _LOCAL_EXTRA_ROOM
+    local = remote.bytes_at(entry.offset, min(guess_end, cd_offset))
+    if len(local) < _LOCAL_SIZE or local[:4] != _LOCAL:
+        return None
+    name_length, extra_length = struct.unpack_from("<2H", local, 26)
+    start = _LOCAL_SIZE + name_length + extra_length
+    if len(local) < start + entry.compressed_size:
+        local = remote.bytes_at(entry.offset, entry.offset + start + entry.compressed_size)
+    raw = local[start : start + entry.compressed_size]
+    try:
+        data = zlib.decompress(raw, -15) if entry.method == zipfile.ZIP_DEFLATED else raw
+    except zlib.error as error:
+        raise PipcompatError(
+            f"{redact(url)} is not a valid wheel ({entry.name}: {error})",
+            hint="the file is broken or was cut off",
+        ) from None
+    if len(data) != entry.size or zlib.crc32(data) != entry.crc:
+        raise PipcompatError(
+            f"{redact(url)} is not a valid wheel (bad CRC-32 for {entry.name})",
+            hint="the file is broken or was cut off",
+        )
+    return data
 
 
 def check_metadata(data: bytes, filename: str) -> bool:

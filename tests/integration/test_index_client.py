@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import threading
@@ -152,7 +153,7 @@ def test_metadata_uses_the_advertised_metadata_file_and_is_cached(
     assert server.request_count == 0
 
 
-def test_unadvertised_metadata_file_is_tried_and_used(
+def test_unadvertised_metadata_comes_from_ranges_not_from_a_guessed_metadata_file(
     index_server: IndexServerFactory, tmp_path: Path
 ) -> None:
     server = index_server(SPECS, html_only=True, advertise_metadata=False)
@@ -161,17 +162,18 @@ def test_unadvertised_metadata_file_is_tried_and_used(
         assert links["alpha-1.0-py3-none-any.whl"].metadata_hashes is None
         assert b"Name: alpha" in c.metadata(links["alpha-1.0-py3-none-any.whl"])
         assert b"Name: beta" in c.metadata(links["beta-2.0-py3-none-any.whl"])
-    files = [p for p in server.paths() if p.startswith("/files/")]
-    assert files == [
-        "/files/alpha-1.0-py3-none-any.whl.metadata",
-        "/files/beta-2.0-py3-none-any.whl.metadata",
+    files = [r for r in server.requests if r.path.startswith("/files/")]
+    # one range request each: a small wheel's tail is the whole wheel
+    assert [(r.path, r.status) for r in files] == [
+        ("/files/alpha-1.0-py3-none-any.whl", 206),
+        ("/files/beta-2.0-py3-none-any.whl", 206),
     ]
 
 
 def test_range_requests_read_only_the_wheel_tail_when_no_metadata_file(
     index_server: IndexServerFactory, tmp_path: Path
 ) -> None:
-    big = {"alpha/data.bin": bytes(range(256)) * 2048}  # ~512 KiB, stored compressed but still > the tail
+    big = {"alpha/data.bin": os.urandom(512 * 1024)}  # incompressible: the metadata is far from the end
     specs = [PackageSpec("alpha", "1.0", deps=["beta"], files=big, sdist=False), PackageSpec("beta", "1.0")]
     server = index_server(specs, advertise_metadata=False, serve_metadata=False)
     with client(server, tmp_path) as c:
@@ -179,11 +181,28 @@ def test_range_requests_read_only_the_wheel_tail_when_no_metadata_file(
         assert b"Requires-Dist: beta" in c.metadata(links["alpha-1.0-py3-none-any.whl"])
         assert b"Name: beta" in c.metadata(links["beta-1.0-py3-none-any.whl"])
     wheel_requests = [r for r in server.requests if r.path.endswith(".whl")]
-    assert wheel_requests and all("Range" in r.headers for r in wheel_requests)
+    assert all("Range" in r.headers for r in wheel_requests)
     assert all(r.status == 206 for r in wheel_requests)
-    # the unadvertised .metadata file was tried once for the host, then not again
-    assert server.count("/files/alpha-1.0-py3-none-any.whl.metadata") == 1
-    assert server.count("/files/beta-1.0-py3-none-any.whl.metadata") == 0
+    assert server.count("/files/alpha-1.0-py3-none-any.whl") <= 2
+    assert server.count("/files/beta-1.0-py3-none-any.whl") == 1
+    assert not [r for r in server.requests if r.path.endswith(".metadata")]
+
+
+def test_metadata_file_is_tried_when_ranges_are_ignored(
+    index_server: IndexServerFactory, tmp_path: Path
+) -> None:
+    server = index_server(SPECS, advertise_metadata=False, ranges=False)
+    with client(server, tmp_path) as c:
+        links = by_name(c.links("beta"))
+        assert b"Version: 2.0" in c.metadata(links["beta-2.0-py3-none-any.whl"])
+        assert b"Version: 1.0" in c.metadata(links["beta-1.0-py3-none-any.whl"])
+    gets = [r for r in server.requests if r.path.startswith("/files/")]
+    # one range probe for the host, then the metadata files: no whole wheel
+    assert [(r.path, "Range" in r.headers) for r in gets] == [
+        ("/files/beta-2.0-py3-none-any.whl", True),
+        ("/files/beta-2.0-py3-none-any.whl.metadata", False),
+        ("/files/beta-1.0-py3-none-any.whl.metadata", False),
+    ]
 
 
 def test_whole_wheel_is_downloaded_when_ranges_are_ignored(
