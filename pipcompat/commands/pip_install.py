@@ -1012,8 +1012,34 @@ def _count(n: int) -> str:
     return f"{n} package{'s' if n != 1 else ''}"
 
 
-def conflict_lines(destination: Destination, changed: set[str]) -> list[str]:
-    """pip's post-install check: broken requirements among the changed packages and their dependents."""
+def resolved_dependencies(
+    planned: Planned, markers: Mapping[str, str]
+) -> dict[str, tuple[str, list[Requirement]]]:
+    """What :func:`conflict_lines` would read from the ``METADATA`` of every wheel the plan installs, taken
+    from the resolution instead (it parsed that metadata already): ``{name: (version, requirements that
+    apply with no extra)}``. Only wheels (a build from source could give other metadata than it resolved
+    with)."""
+    environment = {**markers, "extra": ""}
+    found: dict[str, tuple[str, list[Requirement]]] = {}
+    for wanted in planned.plan.installs:
+        package = planned.packages.get(wanted.key)
+        link = planned.links.get(wanted.key)
+        if package is None or link is None or not link.filename.lower().endswith(".whl"):
+            continue
+        requirements = [r for r in package.dependencies if r.marker is None or r.marker.evaluate(environment)]
+        found[wanted.key] = (str(package.version), requirements)
+    return found
+
+
+def conflict_lines(
+    destination: Destination,
+    changed: set[str],
+    known: Mapping[str, tuple[str, Sequence[Requirement]]] | None = None,
+) -> list[str]:
+    """pip's post-install check: broken requirements among the changed packages and their dependents.
+
+    *known* gives the requirements of some distributions by canonical name, with their version (see
+    :func:`resolved_dependencies`); a distribution installed with that version is not read again."""
     from pipcompat.install.target import installed_distributions
 
     dists = (
@@ -1023,9 +1049,14 @@ def conflict_lines(destination: Destination, changed: set[str]) -> list[str]:
     )
     markers = dict(destination.target.markers)
     package_set: dict[str, tuple[InstalledDistribution, list[Requirement]]] = {}
+    known = known or {}
     for dist in dists:
+        given = known.get(dist.canonical_name)
         try:
-            package_set[dist.canonical_name] = (dist, dist.dependencies(markers))
+            if given is not None and given[0] == dist.version_text:
+                package_set[dist.canonical_name] = (dist, list(given[1]))
+            else:
+                package_set[dist.canonical_name] = (dist, dist.dependencies(markers))
         except (OSError, ValueError):
             continue
     watch = set(changed)
@@ -1244,8 +1275,10 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                         "on PATH.\nConsider adding this directory to PATH or, if you prefer to suppress this "
                         "warning, use --no-warn-script-location."
                     )
-        if install.warn_about_conflicts and destination.kind != "target":
-            lines = conflict_lines(destination, {w.key for w in plan.installs})
+        if install.warn_about_conflicts and destination.kind != "target" and not policy.no_deps:
+            # pip leaves the check out with --no-deps, too.
+            known = resolved_dependencies(planned, dict(destination.target.markers))
+            lines = conflict_lines(destination, {w.key for w in plan.installs}, known)
             if lines:
                 printer.err.write("ERROR: " + "\n".join([CONFLICTS_HEAD, *lines]) + "\n")
     return SUCCESS

@@ -299,10 +299,14 @@ def prepare_wheels(
     problems: list[tuple[str, str]] = []
     failure: BaseException | None = None
     results: list[PreparedWheel | None] = [None] * len(requests)
+    # The biggest files first (their sizes are on the index's page): a 50 MB wheel started last would
+    # download and unpack alone at the end while every other worker sits idle.
+    order = sorted(range(len(requests)), key=lambda i: -(requests[i].link.size or 0))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(requests)))) as pool:
-        futures = [pool.submit(preparer.prepare, request) for request in requests]
+        submitted = {i: pool.submit(preparer.prepare, requests[i]) for i in order}
+        futures = [submitted[i] for i in range(len(requests))]
         if on_done is not None:
-            for request, future in zip(requests, futures):
+            for request, future in zip(requests, futures, strict=True):
                 future.add_done_callback(_caller(on_done, request))
         try:
             for index, future in enumerate(futures):

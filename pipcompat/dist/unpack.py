@@ -82,6 +82,14 @@ class UnpackedWheel:
 
 
 def _safe_member(name: str, wheel: Path, what: str = "has a file") -> str:
+    if (
+        "\x00" not in name
+        and "\\" not in name
+        and name[:1] != "/"
+        and name[1:2] != ":"
+        and all(part not in ("", ".", "..") for part in name.split("/"))
+    ):
+        return name  # the usual case, already clean: no path object needed
     if "\x00" in name:
         raise InvalidWheelError(
             f"{wheel.name} {what} with a NUL in its name: {name!r}", hint="the wheel is unsafe; not installed"
@@ -166,8 +174,10 @@ def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], list[int], str]:
         _check_sizes(infos, wheel)
         dist_info = _find_dist_info([i.filename for i in infos], wheel)
         seen: set[str] = set()
+        names: list[str] = []
         for info in infos:
             name = _safe_member(info.filename, wheel)
+            names.append(name)
             if name in seen:
                 raise InvalidWheelError(
                     f"{wheel.name} has {name} twice", hint="the wheel is corrupt or was tampered with"
@@ -179,8 +189,7 @@ def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], list[int], str]:
         mtimes: list[int] = []
         dest.mkdir(parents=True, exist_ok=True)
         made: set[Path] = {dest}
-        for info in infos:
-            name = _safe_member(info.filename, wheel)
+        for info, name in zip(infos, names, strict=True):
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise InvalidWheelError(
@@ -257,10 +266,6 @@ def _from_manifest(root: Path, data: dict[str, object]) -> UnpackedWheel:
     if isinstance(info, list) and len(info) == 3:
         known = (bool(info[0]), str(info[1]), str(info[2]))
     return UnpackedWheel(root=root, files=files, dist_info=str(data["dist_info"]), info=known)
-
-
-def _load(root: Path) -> UnpackedWheel:
-    return _from_manifest(root, json.loads((root / MANIFEST).read_bytes()))
 
 
 def _check(root: Path) -> tuple[str | None, UnpackedWheel | None]:
@@ -367,7 +372,7 @@ def unpack_wheel(wheel: Path, cache: Cache, *, sha256: str | None = None) -> Unp
             _discard(root)
         with atomic_directory(root) as temp:
             entries, mtimes, dist_info = _extract(wheel, temp / TREE)
-            manifest = {
+            manifest: dict[str, object] = {
                 "wheel": wheel.name,
                 "dist_info": dist_info,
                 "files": [[e.path, e.hash, e.size, e.executable] for e in entries],
@@ -375,7 +380,10 @@ def unpack_wheel(wheel: Path, cache: Cache, *, sha256: str | None = None) -> Unp
                 "info": _wheel_info(temp / TREE, dist_info),
             }
             (temp / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    return _load(root)
+    made = _from_manifest(root, manifest)
+    with _verified_lock:
+        _verified[root] = made  # whole by construction: not checked again by this process
+    return made
 
 
 def _discard(root: Path) -> None:

@@ -82,6 +82,8 @@ class _Pending:
     lib_rows: list[tuple[str, str, int]] = field(default_factory=list)
     """Files linked under the lib directory: (posix path relative to it, RECORD hash, size)."""
     kinds: dict[str, int] = field(default_factory=dict)
+    record: Path | None = None
+    """The ``RECORD`` written, once it is."""
 
 
 def _wheel_info(unpacked: UnpackedWheel) -> tuple[bool, str, str]:
@@ -189,8 +191,10 @@ def _link_lib_files(
 
 
 def _link_one(
-    pending: _Pending, scheme: Scheme, transaction: Transaction, mode: LinkMode, python: str
+    pending: _Pending, scheme: Scheme, transaction: Transaction, mode: LinkMode, python: str, *, record: bool
 ) -> None:
+    """Install one wheel's files; with *record*, its ``RECORD`` too (without, it is written once the
+    byte-compiled files are known)."""
     unpacked = pending.unpacked
     data_prefix = unpacked.dist_info[: -len(".dist-info")] + ".data/"
     skip = {f"{unpacked.dist_info}/{n}" for n in ("RECORD", "RECORD.jws", "RECORD.p7s", "INSTALLER")}
@@ -250,6 +254,8 @@ def _link_one(
         data = json.dumps(dict(pending.wheel.direct_url), sort_keys=True).encode()
         digest, size = _write_new(transaction, info / "direct_url.json", data)
         pending.records.append((info / "direct_url.json", digest, size))
+    if record:
+        pending.record = _write_record(pending, transaction)
 
 
 def _record_path(path: Path, lib_dir: Path) -> str:
@@ -373,7 +379,10 @@ def install_wheels(
             )
             remove_in(transaction, removal, stop_dirs=stops)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_link_one, p, scheme, transaction, link_mode, python) for p in pendings]
+            futures = [
+                pool.submit(_link_one, p, scheme, transaction, link_mode, python, record=not compile)
+                for p in pendings
+            ]
             errors = [f.exception() for f in futures]
         for error in errors:
             if error is not None:
@@ -407,7 +416,7 @@ def install_wheels(
                     p.records.extend(extra)
         results = []
         for p in pendings:
-            record = _write_record(p, transaction)
+            record = p.record or _write_record(p, transaction)
             results.append(
                 InstalledDist(
                     p.name,
