@@ -17,8 +17,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from pipcompat.dist.prepare import PreparedWheel
     from pipcompat.dist.sources import SourceTree
     from pipcompat.env.installed import InstalledDistribution
+    from pipcompat.install.engine import Installation, WheelToInstall
     from pipcompat.install.plan import Plan
     from pipcompat.install.scheme import Scheme
     from pipcompat.install.target import TargetPython
@@ -870,7 +872,10 @@ def prepare(
     client: Any,
     cache: Cache,
     progress: Progress | None = None,
+    *,
+    on_ready: Callable[[PreparedWheel], None] | None = None,
 ) -> dict[str, PreparedWheel]:
+    """Every wheel the plan installs, ready in the cache; *on_ready* is called with each as soon as it is."""
     from pipcompat.dist.prepare import WheelRequest, prepare_wheels
     from pipcompat.models import Link
 
@@ -935,6 +940,7 @@ def prepare(
         workers=8,
         build_sdist=getattr(client, "build_wheel", None),
         on_done=on_done,
+        on_ready=on_ready,
     )
     return {str(canonicalize_name(p.request.name)): p for p in prepared}
 
@@ -948,6 +954,67 @@ def wants_compile(settings: CommandSettings) -> bool:
     return bool(settings.get("compile")) and settings.origins.get("compile", "default") != "default"
 
 
+def wheel_to_install(planned: Planned, key: str, ready: PreparedWheel, source: Any = None) -> WheelToInstall:
+    """The install engine's view of one prepared wheel of the plan."""
+    from pipcompat.install.engine import WheelToInstall
+
+    package = planned.packages[key]
+    direct_url: Mapping[str, Any] | None = None
+    if package.is_direct:
+        url = planned.links[key].url
+        direct_url_for = getattr(source, "direct_url_for", None)
+        if direct_url_for is not None:
+            direct_url = direct_url_for(url, ready.sha256)
+        else:
+            direct_url = {
+                "url": _strip_fragment(url),
+                "archive_info": {"hash": f"sha256={ready.sha256}", "hashes": {"sha256": ready.sha256}},
+            }
+    return WheelToInstall(
+        path=ready.unpacked.root / ready.request.link.filename,
+        requested=package.requested,
+        direct_url=direct_url,
+        sha256=ready.sha256,
+    )
+
+
+def open_installation(
+    planned: Planned,
+    destination: Destination,
+    cache: Cache,
+    *,
+    compile: bool,
+    extra_removals: Sequence[InstalledDistribution] = (),
+) -> Installation:
+    """The installation of the plan's wheels (to enter, then feed as they are prepared), replacing what they
+    replace and removing *extra_removals*, all at once."""
+    from pipcompat.install.engine import Installation
+
+    by_key = {d.canonical_name: d for d in destination.installed}
+    replace_dists = [by_key[old.key] for old in planned.plan.reinstall if old.key in by_key]
+    replace_dists += list(extra_removals)
+    target = destination.target
+    return Installation(
+        destination.scheme,
+        cache,
+        python=str(target.executable),
+        compile=compile,
+        cache_tag=target.cache_tag,
+        replace=replace_dists,
+        replace_scripts_dir=str(destination.scheme.scripts),
+        prefix=destination.uninstall_prefix,
+        names=[planned.packages[w.key].display_name for w in planned.plan.installs],
+    )
+
+
+def _feeder(installation: Installation, planned: Planned, source: Any) -> Callable[[PreparedWheel], None]:
+    def feed(ready: PreparedWheel) -> None:
+        key = str(canonicalize_name(ready.request.name))
+        installation.add(wheel_to_install(planned, key, ready, source), ready.unpacked)
+
+    return feed
+
+
 def install_planned(
     planned: Planned,
     prepared: Mapping[str, PreparedWheel],
@@ -959,46 +1026,14 @@ def install_planned(
     source: Any = None,
 ) -> None:
     """Install the plan's wheels, replacing what they replace and removing *extra_removals*, all at once."""
-    from pipcompat.install.engine import WheelToInstall, install_wheels
-
-    wheels = []
-    for wanted in planned.plan.installs:
-        ready = prepared[wanted.key]
-        package = planned.packages[wanted.key]
-        direct_url: Mapping[str, Any] | None = None
-        if package.is_direct:
-            url = planned.links[wanted.key].url
-            direct_url_for = getattr(source, "direct_url_for", None)
-            if direct_url_for is not None:
-                direct_url = direct_url_for(url, ready.sha256)
-            else:
-                direct_url = {
-                    "url": _strip_fragment(url),
-                    "archive_info": {"hash": f"sha256={ready.sha256}", "hashes": {"sha256": ready.sha256}},
-                }
-        wheels.append(
-            WheelToInstall(
-                path=ready.unpacked.root / ready.request.link.filename,
-                requested=package.requested,
-                direct_url=direct_url,
-                sha256=ready.sha256,
-            )
-        )
-    by_key = {d.canonical_name: d for d in destination.installed}
-    replace_dists = [by_key[old.key] for old in planned.plan.reinstall if old.key in by_key]
-    replace_dists += list(extra_removals)
-    target = destination.target
-    install_wheels(
-        wheels,
-        destination.scheme,
-        cache,
-        python=str(target.executable),
-        compile=compile,
-        cache_tag=target.cache_tag,
-        replace=replace_dists,
-        replace_scripts_dir=str(destination.scheme.scripts),
-        prefix=destination.uninstall_prefix,
+    installation = open_installation(
+        planned, destination, cache, compile=compile, extra_removals=extra_removals
     )
+    with installation:
+        for wanted in planned.plan.installs:
+            ready = prepared[wanted.key]
+            installation.add(wheel_to_install(planned, wanted.key, ready, source), ready.unpacked)
+        installation.finish()
 
 
 def _elapsed(start: float) -> str:
@@ -1251,17 +1286,43 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             if plan.is_noop:
                 printer.info(f"Audited {_count(planned.count)} in {_elapsed(start)}")
                 return SUCCESS
-            start = time.perf_counter()
             from pipcompat.ui.progress import Progress, progress_mode
 
-            mode = progress_mode(settings.get("progress_bar"), printer.err, printer.verbosity)
-            with Progress(printer.err, 0, "Preparing", mode) as progress:
-                prepared = prepare(planned, request, source, cache, progress)
-            downloaded = sum(1 for p in prepared.values() if p.downloaded)
-            if downloaded:
-                printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")
-        start = time.perf_counter()
-        install_planned(planned, prepared, destination, cache, compile=wants_compile(settings), source=source)
+            # Into an environment, each wheel is linked as soon as it is ready in the cache, while the others
+            # still download (one transaction: a failure anywhere leaves the environment as it was).
+            installation = None
+            installing = 0.0
+            if destination.kind == "environment":
+                start = time.perf_counter()
+                installation = open_installation(planned, destination, cache, compile=wants_compile(settings))
+                installation.__enter__()
+                installing = time.perf_counter() - start
+            try:
+                start = time.perf_counter()
+                mode = progress_mode(settings.get("progress_bar"), printer.err, printer.verbosity)
+                with Progress(printer.err, 0, "Preparing", mode) as progress:
+                    on_ready = None
+                    if installation is not None:
+                        on_ready = _feeder(installation, planned, source)
+                    prepared = prepare(planned, request, source, cache, progress, on_ready=on_ready)
+                downloaded = sum(1 for p in prepared.values() if p.downloaded)
+                if downloaded:
+                    printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")
+                start = time.perf_counter()
+                if installation is not None:
+                    installation.finish()
+            except BaseException:
+                if installation is not None:
+                    installation.__exit__(*sys.exc_info())  # waits for the links under way, rolls back
+                raise
+            if installation is not None:
+                installation.__exit__(None, None, None)
+        if installation is None:
+            start = time.perf_counter()
+            install_planned(
+                planned, prepared, destination, cache, compile=wants_compile(settings), source=source
+            )
+        start -= installing
         if plan.reinstall:
             printer.info(f"Uninstalled {_count(len(plan.reinstall))} in {_elapsed(start)}")
         printer.info(f"Installed {_count(len(plan.installs))} in {_elapsed(start)}")

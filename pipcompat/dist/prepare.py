@@ -272,6 +272,17 @@ def _caller(
     return lambda _future: callback(request)
 
 
+def _then(
+    prepare: Callable[[WheelRequest], PreparedWheel], ready: Callable[[PreparedWheel], None]
+) -> Callable[[WheelRequest], PreparedWheel]:
+    def work(request: WheelRequest) -> PreparedWheel:
+        prepared = prepare(request)
+        ready(prepared)
+        return prepared
+
+    return work
+
+
 def prepare_wheels(
     requests: Sequence[WheelRequest],
     *,
@@ -281,6 +292,7 @@ def prepare_wheels(
     on_downloaded: Callable[[WheelRequest], None] | None = None,
     build_sdist: BuildSdist | None = None,
     on_done: Callable[[WheelRequest], None] | None = None,
+    on_ready: Callable[[PreparedWheel], None] | None = None,
 ) -> list[PreparedWheel]:
     """Make every wheel of *requests* ready in the cache (in order); nothing is installed here.
 
@@ -289,6 +301,8 @@ def prepare_wheels(
     an sdist is an error.
 
     *on_done* is called (from a worker thread) as each request finishes, whatever the outcome: progress.
+    *on_ready* is called (from the worker thread) with each wheel as soon as it is ready in the cache, so
+    that it can be installed while the others download; an error it raises fails that request.
 
     Raises :class:`HashCheckError` with every hash problem, or the first other error (a download that
     failed, a wheel that is not valid) after the other downloads have stopped.
@@ -296,6 +310,9 @@ def prepare_wheels(
     if not requests:
         return []
     preparer = _Preparer(downloader, cache, on_downloaded, build_sdist)
+    work: Callable[[WheelRequest], PreparedWheel] = preparer.prepare
+    if on_ready is not None:
+        work = _then(preparer.prepare, on_ready)
     problems: list[tuple[str, str]] = []
     failure: BaseException | None = None
     results: list[PreparedWheel | None] = [None] * len(requests)
@@ -303,7 +320,7 @@ def prepare_wheels(
     # download and unpack alone at the end while every other worker sits idle.
     order = sorted(range(len(requests)), key=lambda i: -(requests[i].link.size or 0))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(requests)))) as pool:
-        submitted = {i: pool.submit(preparer.prepare, requests[i]) for i in order}
+        submitted = {i: pool.submit(work, requests[i]) for i in order}
         futures = [submitted[i] for i in range(len(requests))]
         if on_done is not None:
             for request, future in zip(requests, futures, strict=True):

@@ -18,10 +18,13 @@ import json
 import os
 import re
 import subprocess
+import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from pipcompat.cache import Cache
@@ -299,33 +302,35 @@ def compile_files(python: str, files: Sequence[Path], *, environ: Mapping[str, s
 
 
 def _installed_meanwhile(
-    pendings: Sequence[_Pending], replace: Sequence[InstalledDistribution], prefix: str | None
+    wanted: Sequence[tuple[str, Path]], replace: Sequence[InstalledDistribution], prefix: str | None
 ) -> list[InstalledDistribution]:
-    """Distributions of the names being installed that are there now but were not planned for removal:
-    another install into the same environment finished while this one was preparing."""
+    """Distributions of the names being installed (``(name, lib directory)`` pairs) that are there now but
+    were not planned for removal: another install into the same environment finished while this one was
+    preparing."""
     planned = {os.path.normcase(str(d.info_path)) for d in replace}
     found: list[InstalledDistribution] = []
     listings: dict[Path, dict[str, list[str]]] = {}  # each lib directory listed once, by canonical name
-    for pending in pendings:
-        wanted = _canonical(pending.name)
-        by_name = listings.get(pending.lib_dir)
+    for name, lib_dir in wanted:
+        key = _canonical(name)
+        by_name = listings.get(lib_dir)
         if by_name is None:
-            by_name = listings[pending.lib_dir] = {}
+            by_name = listings[lib_dir] = {}
             try:
-                names = os.listdir(pending.lib_dir)
+                names = os.listdir(lib_dir)
             except OSError:
                 names = []
             for entry in names:
                 if entry.endswith(".dist-info"):
-                    key = _canonical(entry[: -len(".dist-info")].rpartition("-")[0])
-                    by_name.setdefault(key, []).append(entry)
-        for entry in by_name.get(wanted, ()):
-            info = pending.lib_dir / entry
+                    by_name.setdefault(_canonical(entry[: -len(".dist-info")].rpartition("-")[0]), []).append(
+                        entry
+                    )
+        for entry in by_name.get(key, ()):
+            info = lib_dir / entry
             if os.path.normcase(str(info)) in planned:
                 continue
             if not (info / "RECORD").is_file():
                 continue
-            environment = ScanEnvironment([str(pending.lib_dir)], prefix or "", in_virtualenv=True)
+            environment = ScanEnvironment([str(lib_dir)], prefix or "", in_virtualenv=True)
             found.append(InstalledDistribution(info, environment))
             planned.add(os.path.normcase(str(info)))
     return found
@@ -333,6 +338,196 @@ def _installed_meanwhile(
 
 def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+class Installation:
+    """An install in progress: every wheel :meth:`add`-ed is linked into *scheme* at once, by worker
+    threads, while the caller may still be downloading the others; :meth:`finish` waits for them,
+    byte-compiles when asked and returns what was installed. All or nothing, as :func:`install_wheels`:
+    on entry the environment is locked and the distributions in *replace* are removed inside one
+    :class:`~pipcompat.install.transaction.Transaction`; leaving the ``with`` block with an error (or
+    Ctrl-C), also one raised while wheels are still being added, waits for the links under way and
+    leaves the environment exactly as it was.
+
+    *names* are the names of the wheels that will be added, when known: an installed distribution of one
+    of them that is not in *replace* (another install finished meanwhile) is replaced too.
+    """
+
+    def __init__(
+        self,
+        scheme: Scheme,
+        cache: Cache,
+        *,
+        python: str,
+        link_mode: LinkMode = "hardlink",
+        compile: bool = False,
+        cache_tag: str | None = None,
+        replace: Sequence[InstalledDistribution] = (),
+        replace_scripts_dir: str | None = None,
+        prefix: str | None = None,
+        reporter: Reporter | None = None,
+        workers: int | None = None,
+        names: Sequence[str] = (),
+    ) -> None:
+        self.scheme = scheme
+        self.cache = cache
+        self.python = python
+        self.link_mode: LinkMode = link_mode
+        self.compile = compile
+        self.cache_tag = cache_tag
+        self.replace = list(replace)
+        self.replace_scripts_dir = replace_scripts_dir
+        self.prefix = prefix
+        self.reporter = reporter
+        self.workers = workers or min(32, (os.cpu_count() or 2) * 2)
+        self.names = {_canonical(n) for n in names}
+        self._pendings: list[_Pending] = []
+        self._futures: list[Future[None]] = []
+        self._lock = threading.Lock()
+        self._stack = contextlib.ExitStack()
+        self._transaction: Transaction | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._results: list[InstalledDist] | None = None
+
+    def __enter__(self) -> Installation:
+        scheme = self.scheme
+        journal_dir = scheme.purelib
+        journal_dir.mkdir(parents=True, exist_ok=True)
+        with self._stack as stack:
+            stack.enter_context(environment_lock(journal_dir))
+            recover_interrupted(journal_dir, locked=True)
+            lib_dirs = dict.fromkeys([scheme.purelib, scheme.platlib])
+            wanted = [(name, lib_dir) for name in sorted(self.names) for lib_dir in lib_dirs]
+            self.replace += _installed_meanwhile(wanted, self.replace, self.prefix)
+            self._transaction = stack.enter_context(Transaction(journal_dir / JOURNAL_NAME))
+            for dist in self.replace:
+                self._remove(dist)
+            self._pool = ThreadPoolExecutor(max_workers=self.workers)
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        try:
+            if kind is None and self._results is None:
+                self.finish()
+        except BaseException:
+            self._shutdown()
+            if not self._stack.__exit__(*sys.exc_info()):
+                raise
+            return
+        self._shutdown()
+        self._stack.__exit__(kind, value, traceback)
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _remove(self, dist: InstalledDistribution) -> None:
+        assert self._transaction is not None
+        scheme = self.scheme
+        removal = uninstall_set(
+            dist,
+            scripts_dir=self.replace_scripts_dir or str(scheme.scripts),
+            prefix=self.prefix,
+            cache_tag=self.cache_tag,
+        )
+        stops = [scheme.purelib, scheme.platlib, scheme.scripts, scheme.data, scheme.headers]
+        remove_in(self._transaction, removal, stop_dirs=stops)
+
+    def add(self, wheel: WheelToInstall, unpacked: UnpackedWheel | None = None) -> None:
+        """Start linking *wheel* (its cache entry when already at hand); safe to call from any thread."""
+        assert self._transaction is not None and self._pool is not None
+        entry = unpacked or unpack_wheel(wheel.path, self.cache, sha256=wheel.sha256)
+        purelib, name, version = _wheel_info(entry)
+        pending = _Pending(
+            wheel, entry, name, version, self.scheme.purelib if purelib else self.scheme.platlib
+        )
+        with self._lock:
+            if self._results is not None:
+                raise RuntimeError("the installation is finished")
+            if _canonical(name) not in self.names:
+                # Not announced: look for a copy installed meanwhile now, before its files are linked.
+                for dist in _installed_meanwhile([(name, pending.lib_dir)], self.replace, self.prefix):
+                    self.replace.append(dist)
+                    self._remove(dist)
+                self.names.add(_canonical(name))
+            self._pendings.append(pending)
+            transaction, python = self._transaction, self.python
+            self._futures.append(
+                self._pool.submit(
+                    _link_one,
+                    pending,
+                    self.scheme,
+                    transaction,
+                    self.link_mode,
+                    python,
+                    record=not self.compile,
+                )
+            )
+
+    def finish(self) -> list[InstalledDist]:
+        """Wait for every wheel added, byte-compile when asked, write the RECORDs: what was installed."""
+        with self._lock:
+            futures = list(self._futures)
+            pendings = list(self._pendings)
+            self._results = []
+        errors = [f.exception() for f in futures]
+        for error in errors:
+            if error is not None:
+                raise error
+        assert self._transaction is not None
+        if self.compile:
+            _compile_pendings(pendings, self.scheme, self._transaction, self.python, self.cache_tag)
+        results = []
+        for p in pendings:
+            record = p.record or _write_record(p, self._transaction)
+            results.append(
+                InstalledDist(
+                    p.name,
+                    p.version,
+                    record.parent,
+                    tuple(r for r, _h, _s in p.lib_rows),
+                    (*(path for path, _h, _s in p.records), record),
+                    dict(p.kinds),
+                )
+            )
+            if self.reporter is not None:
+                self.reporter(f"{p.name}=={p.version}")
+        self._results = results
+        return results
+
+
+def _compile_pendings(
+    pendings: Sequence[_Pending], scheme: Scheme, transaction: Transaction, python: str, cache_tag: str | None
+) -> None:
+    sources = [
+        path
+        for p in pendings
+        for path, _h, _s in p.records
+        if path.suffix == ".py" and (scheme.purelib in path.parents or scheme.platlib in path.parents)
+    ]
+    sources += [p.lib_dir / r for p in pendings for r, _h, _s in p.lib_rows if r.endswith(".py")]
+    new_caches = {s.parent / "__pycache__" for s in sources}
+    new_caches = {d for d in new_caches if not d.exists()}
+    compile_files(python, sources)
+    for directory in sorted(new_caches):
+        if directory.is_dir():
+            transaction.created(directory)
+    if cache_tag:
+        for p in pendings:
+            extra = []
+            linked = [p.lib_dir / r for r, _h, _s in p.lib_rows if r.endswith(".py")]
+            for path in [*(path for path, _h, _s in p.records), *linked]:
+                if path.suffix != ".py":
+                    continue
+                pyc = path.parent / "__pycache__" / f"{path.stem}.{cache_tag}.pyc"
+                if pyc.is_file():
+                    transaction.created(pyc)
+                    data = pyc.read_bytes()
+                    extra.append((pyc, record_hash(data), len(data)))
+            p.records.extend(extra)
 
 
 def install_wheels(
@@ -353,80 +548,28 @@ def install_wheels(
     """Install *wheels* into *scheme*, replacing the distributions in *replace*; all or nothing.
 
     *python* is the target interpreter (for shebangs and ``compile``); *cache_tag* its
-    ``sys.implementation.cache_tag`` (for the ``__pycache__`` files of replaced distributions).
+    ``sys.implementation.cache_tag`` (for the ``__pycache__`` files of replaced distributions). Every wheel
+    is unpacked (or found) in the cache first; :class:`Installation` links wheels as they become ready.
     """
     workers = workers or min(32, (os.cpu_count() or 2) * 2)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         unpacked = list(pool.map(lambda w: unpack_wheel(w.path, cache, sha256=w.sha256), wheels))
-    pendings = []
-    for wheel, entry in zip(wheels, unpacked, strict=True):
-        purelib, name, version = _wheel_info(entry)
-        pendings.append(_Pending(wheel, entry, name, version, scheme.purelib if purelib else scheme.platlib))
-    journal_dir = scheme.purelib
-    journal_dir.mkdir(parents=True, exist_ok=True)
-    with contextlib.ExitStack() as held:
-        held.enter_context(environment_lock(journal_dir))
-        recover_interrupted(journal_dir, locked=True)
-        replace = [*replace, *_installed_meanwhile(pendings, replace, prefix)]
-        transaction = held.enter_context(Transaction(journal_dir / JOURNAL_NAME))
-        stops = [scheme.purelib, scheme.platlib, scheme.scripts, scheme.data, scheme.headers]
-        for dist in replace:
-            removal = uninstall_set(
-                dist,
-                scripts_dir=replace_scripts_dir or str(scheme.scripts),
-                prefix=prefix,
-                cache_tag=cache_tag,
-            )
-            remove_in(transaction, removal, stop_dirs=stops)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(_link_one, p, scheme, transaction, link_mode, python, record=not compile)
-                for p in pendings
-            ]
-            errors = [f.exception() for f in futures]
-        for error in errors:
-            if error is not None:
-                raise error
-        if compile:
-            sources = [
-                path
-                for p in pendings
-                for path, _h, _s in p.records
-                if path.suffix == ".py" and (scheme.purelib in path.parents or scheme.platlib in path.parents)
-            ]
-            sources += [p.lib_dir / r for p in pendings for r, _h, _s in p.lib_rows if r.endswith(".py")]
-            new_caches = {s.parent / "__pycache__" for s in sources}
-            new_caches = {d for d in new_caches if not d.exists()}
-            compile_files(python, sources)
-            for directory in sorted(new_caches):
-                if directory.is_dir():
-                    transaction.created(directory)
-            if cache_tag:
-                for p in pendings:
-                    extra = []
-                    linked = [p.lib_dir / r for r, _h, _s in p.lib_rows if r.endswith(".py")]
-                    for path in [*(path for path, _h, _s in p.records), *linked]:
-                        if path.suffix != ".py":
-                            continue
-                        pyc = path.parent / "__pycache__" / f"{path.stem}.{cache_tag}.pyc"
-                        if pyc.is_file():
-                            transaction.created(pyc)
-                            data = pyc.read_bytes()
-                            extra.append((pyc, record_hash(data), len(data)))
-                    p.records.extend(extra)
-        results = []
-        for p in pendings:
-            record = p.record or _write_record(p, transaction)
-            results.append(
-                InstalledDist(
-                    p.name,
-                    p.version,
-                    record.parent,
-                    tuple(r for r, _h, _s in p.lib_rows),
-                    (*(path for path, _h, _s in p.records), record),
-                    dict(p.kinds),
-                )
-            )
-            if reporter is not None:
-                reporter(f"{p.name}=={p.version}")
-    return results
+    names = [_wheel_info(entry)[1] for entry in unpacked]
+    installation = Installation(
+        scheme,
+        cache,
+        python=python,
+        link_mode=link_mode,
+        compile=compile,
+        cache_tag=cache_tag,
+        replace=replace,
+        replace_scripts_dir=replace_scripts_dir,
+        prefix=prefix,
+        reporter=reporter,
+        workers=workers,
+        names=names,
+    )
+    with installation:
+        for wheel, entry in zip(wheels, unpacked, strict=True):
+            installation.add(wheel, entry)
+        return installation.finish()
