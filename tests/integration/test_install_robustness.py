@@ -180,6 +180,28 @@ def test_an_install_killed_while_downloading_leaves_no_entry_later_installs_trus
     ctx.run("cache", "prune").assert_success()
 
 
+@pytest.mark.slow
+def test_an_upgrade_killed_after_some_wheels_were_linked_is_rolled_back_by_the_next_command(
+    ctx: TestContext, index_server: IndexServerFactory
+) -> None:
+    # wheels are linked as soon as each is ready: util 1.1 is in the venv while big 2.0 still downloads
+    server = index_server(SPECS)
+    venv = ctx.make_venv()
+    ctx.run(*install_args(venv, server, "big==1.0", "util==1.0")).assert_success()
+    server.slow = 10  # under the client's read timeout
+    server.fault_paths = {"/files/big-2.0"}
+    site = site_packages(venv)
+    proc = start(ctx, *install_args(venv, server, "big==2.0", "util==1.1"))
+    killed = kill_when(proc, lambda: any(site.glob("util-1.1.dist-info/RECORD")))
+    assert killed, proc.stderr.read() if proc.stderr else ""
+    server.slow = 0
+    ctx.run("pip", "--python", venv_python(venv), "list", "--format", "freeze").assert_success()
+    assert freeze(ctx, venv) == ["big==1.0", "util==1.0"]
+    assert_consistent(ctx, venv)
+    done = ctx.run_cmd([venv_python(venv), "-c", "import big.m2999 as m; print(m.VERSION)"])
+    assert done.assert_success().stdout.strip() == "1.0"
+
+
 # -- a corrupt cache entry -----------------------------------------------------------------------------
 
 
