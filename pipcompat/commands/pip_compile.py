@@ -105,6 +105,9 @@ IMPLEMENTED_OPTIONS = frozenset(
         "config",
         "no_config",
         "constraint",
+        "build_deps_targets",
+        "all_build_deps",
+        "only_build_deps",
         "universal",
         "python_version",
         "python_platform",
@@ -503,6 +506,55 @@ def read_project_file(
     return requirements_from_metadata(project_metadata(settings, ctx, path.parent, index), name)
 
 
+#: pip-compile's build targets, in its order (``--all-build-deps`` is all of them).
+BUILD_TARGETS = ("editable", "sdist", "wheel")
+
+
+def build_targets(settings: CommandSettings) -> tuple[str, ...]:
+    """The targets whose build dependencies are listed (``--build-deps-for``, ``--all-build-deps``), checked
+    as pip-compile checks them."""
+    values = settings.values
+    targets = tuple(dict.fromkeys(str(target) for target in values.get("build_deps_targets") or ()))
+    if values.get("all_build_deps") and targets:
+        raise UsageError("--build-deps-for has no effect when used with --all-build-deps")
+    if values.get("all_build_deps"):
+        targets = BUILD_TARGETS
+    if values.get("only_build_deps") and not targets:
+        raise UsageError("--only-build-deps requires either --build-deps-for or --all-build-deps")
+    if values.get("only_build_deps") and (values.get("extras") or values.get("all_extras")):
+        raise UsageError("--only-build-deps cannot be used with any of --extra, --all-extras")
+    return targets
+
+
+def read_project_build(
+    settings: CommandSettings, ctx: Context, name: str, index: IndexOptions, targets: Sequence[str]
+) -> tuple[ProjectRequirements, list[TopLevel]]:
+    """A project file's requirements (always from its build backend, as pip-compile asks the backend when
+    build dependencies are wanted) and its build dependencies as top-level requirements, annotated
+    ``<name> (<dir>/pyproject.toml::build-system.requires)`` and
+    ``<name> (<dir>/pyproject.toml::build-system.backend::<target>)`` as pip-compile annotates them."""
+    from pipcompat.requirements.project_inputs import build_requirement_sources
+
+    path = ctx.cwd / name
+    if not path.exists():
+        raise PipcompatError(f"{name} does not exist")
+    client = index_client(settings, ctx, index.file_options(), index)
+    source, stack = _building_source(settings, ctx, client)
+    with stack:
+        metadata, system, backend = source.builder.tree_build_requirements(
+            path.parent, path.parent.name, targets
+        )
+    project = requirements_from_metadata(metadata, name)
+    top_level: list[TopLevel] = []
+    for text, comes_from in build_requirement_sources(project.name, name, system, backend):
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement as exc:
+            raise PipcompatError(f"{name}: invalid build requirement {text!r}: {exc}") from None
+        top_level.append(TopLevel(requirement, comes_from, marker=requirement.marker, text=text))
+    return project, top_level
+
+
 def project_metadata(settings: CommandSettings, ctx: Context, directory: Path, index: IndexOptions) -> bytes:
     """The core metadata of the project in *directory*, from its build backend."""
     from pipcompat.dist.sources import local_tree
@@ -713,6 +765,7 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
     )
 
     file_options = index.file_options()
+    targets = build_targets(settings)
     top_level: list[TopLevel] = []
     extras = [str(extra) for extra in values.get("extras") or ()]
     project_file_found = False
@@ -725,10 +778,20 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
             top_level += [replace(item, comes_from="-r -") for item in items]
         elif os.path.basename(name) in METADATA_FILENAMES:
             project_file_found = True
-            project = read_project_file(settings, ctx, name, index)
-            top_level += project_top_level(project)
-            if values.get("all_extras"):
-                extras += list(project.extras)
+            if targets:
+                project, build_top_level = read_project_build(settings, ctx, name, index, targets)
+            else:
+                project, build_top_level = read_project_file(settings, ctx, name, index), []
+            if not values.get("only_build_deps"):
+                top_level += project_top_level(project)
+                if values.get("all_extras"):
+                    extras += list(project.extras)
+            top_level += build_top_level
+        elif targets:
+            raise UsageError(
+                "--build-deps-for and --all-build-deps can be used only with the setup.py, setup.cfg and "
+                "pyproject.toml specs."
+            )
         else:
             items, file_options = _read_requirement_file(name, cwd, file_options, ctx.environ)
             top_level += items
@@ -1082,12 +1145,7 @@ def _hashes_of(package: Any, client: Any, request: CompileRequest, temp: Path, r
 
 def _check_unsupported(settings: CommandSettings) -> None:
     values = settings.values
-    if values.get("all_build_deps") or values.get("build_deps_targets") or values.get("only_build_deps"):
-        raise UsageError(
-            "build dependencies (--build-deps-for, --all-build-deps, --only-build-deps) are not supported "
-            "by 'pipcompat pip compile' yet",
-            hint="run pip-compile itself for those",
-        )
+    build_targets(settings)
     if values.get("resolver_name") == "legacy":
         raise UsageError(
             "the legacy resolver is not available in 'pipcompat pip compile'",

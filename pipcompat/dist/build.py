@@ -315,6 +315,32 @@ class SourceBuilder:
             write_atomic(entry, data)
             return data
 
+    def tree_build_requirements(
+        self, directory: Path, package: str, targets: Sequence[str]
+    ) -> tuple[bytes, tuple[str, ...], dict[str, tuple[str, ...]]]:
+        """What building the project in *directory* needs, as ``pip-compile --build-deps-for`` lists it:
+        its core metadata (``prepare_metadata_for_build_wheel``, else a build), the ``build-system.requires``
+        of its ``pyproject.toml`` (``setuptools>=40.8.0`` without one) and, for each of *targets*
+        (``wheel``, ``sdist``, ``editable``), what the backend's ``get_requires_for_build_<target>`` adds.
+        Never cached: the answers may depend on the tree and the backend's mood, as pip-compile asks each
+        time."""
+        with self._session(directory, package, unpack=False) as session:
+            metadata = self._prepare_metadata(session)
+            if metadata is None:
+                wheel_dir = session.work / "wheel"
+                built = Path(self._run(session, "build_wheel", lambda: self._build(session, wheel_dir)))
+                metadata = _wheel_metadata(built)
+            system = tuple(sorted(session.builder.build_system_requires))
+
+            def hook(target: str) -> Callable[[], Any]:
+                return lambda: session.builder.get_requires_for_build(target, self.options.config_settings or None)
+
+            backend = {
+                target: tuple(sorted(self._run(session, f"get_requires_for_build_{target}", hook(target))))
+                for target in targets
+            }
+            return metadata, system, backend
+
     def build_tree_wheel(self, tree: SourceTree, package: str) -> Path:
         """A wheel of the (non-editable) project in *tree*: from the ``built`` bucket when the tree's key
         is unchanged since the last build, else built now (and cached under the new key)."""

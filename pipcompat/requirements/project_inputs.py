@@ -15,6 +15,7 @@ pip-tools shows for it, ``<name> (<file as given, posix>)``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import BytesParser
 from pathlib import Path, PurePath
@@ -106,6 +107,20 @@ def read_static_pyproject(path: Path, shown: str) -> ProjectRequirements | None:
     return ProjectRequirements(name, _comes_from(name, shown), tuple(result), tuple(optional))
 
 
+def build_requirement_sources(
+    name: str, shown: str, system: Sequence[str], backend: Mapping[str, Sequence[str]]
+) -> list[tuple[str, str]]:
+    """A project's build dependencies with the annotation pip-tools gives each: ``build-system.requires``
+    entries as ``<name> (<dir>/pyproject.toml::build-system.requires)``, what the backend's
+    ``get_requires_for_build_<target>`` adds as ``<name> (<dir>/pyproject.toml::build-system.backend::
+    <target>)`` — the ``pyproject.toml`` next to the project file *shown*, whichever file that is."""
+    pyproject = (PurePath(shown).parent / "pyproject.toml").as_posix()
+    result = [(text, f"{name} ({pyproject}::build-system.requires)") for text in system]
+    for target, texts in backend.items():
+        result += [(text, f"{name} ({pyproject}::build-system.backend::{target})") for text in texts]
+    return result
+
+
 def requirements_from_metadata(metadata: bytes, shown: str) -> ProjectRequirements:
     """The requirements in a project's core metadata (``METADATA``/``PKG-INFO`` bytes) built from the
     project file *shown*."""
@@ -134,6 +149,7 @@ __all__ = [
     "PROJECT_FILES",
     "ProjectRequirement",
     "ProjectRequirements",
+    "build_requirement_sources",
     "is_project_file",
     "read_static_pyproject",
     "requirements_from_metadata",

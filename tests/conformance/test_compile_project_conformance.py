@@ -99,6 +99,41 @@ LOCAL_APP_SETUP_PY = """
     setup(name="local_app", version="2.0", py_modules=[], install_requires=["idna-ish"])
 """
 
+# An in-tree backend over setuptools whose get_requires_for_build_* hooks each add something.
+BACKEND_PYPROJECT = """
+    [build-system]
+    requires = ["setuptools>=70.1"]
+    build-backend = "backend"
+    backend-path = ["."]
+
+    [project]
+    name = "Hooked_App"
+    version = "1.0"
+    dependencies = ["webapp>=1", "zeta"]
+
+    [project.optional-dependencies]
+    docs = ["docs-tool"]
+
+    [tool.setuptools]
+    py-modules = []
+"""
+
+BACKEND_PY = """
+    from setuptools.build_meta import *  # noqa: F403
+    from setuptools import build_meta as _base
+
+    def get_requires_for_build_wheel(config_settings=None):
+        return _base.get_requires_for_build_wheel(config_settings) + ["zeta"]
+
+    def get_requires_for_build_sdist(config_settings=None):
+        return _base.get_requires_for_build_sdist(config_settings) + ["docs-tool>=2"]
+
+    def get_requires_for_build_editable(config_settings=None):
+        return ["cryptoish", "zeta"]
+"""
+
+BACKEND_FILES = {"pyproject.toml": BACKEND_PYPROJECT, "backend.py": BACKEND_PY}
+
 CASES: dict[str, tuple[dict[str, str], list[str]]] = {
     "setup-py": ({"setup.py": SETUP_PY}, ["setup.py"]),
     "setup-py-extra": ({"setup.py": SETUP_PY}, ["--extra", "tls", "setup.py"]),
@@ -145,6 +180,21 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         },
         ["--generate-hashes", "requirements.in"],
     ),
+    # Build dependencies (--build-deps-for / --all-build-deps / --only-build-deps), annotated with where
+    # each comes from: build-system.requires or the backend's hook for a target.
+    "all-build-deps": (BACKEND_FILES, ["--all-build-deps", "pyproject.toml"]),
+    "build-deps-for-wheel-and-editable": (
+        BACKEND_FILES,
+        ["--build-deps-for", "wheel", "--build-deps-for", "editable", "--all-extras", "pyproject.toml"],
+    ),
+    "only-build-deps": (
+        BACKEND_FILES,
+        ["--only-build-deps", "--build-deps-for", "sdist", "--allow-unsafe", "pyproject.toml"],
+    ),
+    "setup-py-build-deps": (
+        {"setup.py": SETUP_PY},
+        ["--build-deps-for", "wheel", "--allow-unsafe", "setup.py"],
+    ),
     "local-trees": (
         {
             "requirements.in": "-e ./lib\n./app\n",
@@ -186,13 +236,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    """The files a compile leaves, without the build backend's own byproducts (``*.egg-info``)."""
+    """The files a compile leaves, without the build backend's own byproducts (``*.egg-info``, an in-tree
+    backend's ``__pycache__``)."""
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
         for path in sorted(root.rglob("*"))
         if path.is_file()
         and not path.name.startswith(".")
-        and not any(part.endswith(".egg-info") for part in path.relative_to(root).parts)
+        and not any(
+            part.endswith(".egg-info") or part == "__pycache__" for part in path.relative_to(root).parts
+        )
     }
 
 

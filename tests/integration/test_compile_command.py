@@ -147,3 +147,35 @@ def test_credentials_in_index_urls_never_reach_the_output_file(
     assert f"--index-url {private.url}\n" in text
     assert "app==2.0" in text
     assert "are not written to the output file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--all-build-deps", "--build-deps-for", "wheel", "pyproject.toml"],
+            "--build-deps-for has no effect when used with --all-build-deps",
+        ),
+        (
+            ["--only-build-deps", "pyproject.toml"],
+            "--only-build-deps requires either --build-deps-for or --all-build-deps",
+        ),
+        (
+            ["--only-build-deps", "--all-build-deps", "--all-extras", "pyproject.toml"],
+            "--only-build-deps cannot be used with any of --extra, --all-extras",
+        ),
+        (
+            ["--all-build-deps", "requirements.in"],
+            "--build-deps-for and --all-build-deps can be used only with the setup.py, setup.cfg and "
+            "pyproject.toml specs.",
+        ),
+    ],
+)
+def test_build_dependency_options_are_checked_as_pip_compile_checks_them(
+    ctx: TestContext, args: list[str], message: str
+) -> None:
+    ctx.write("requirements.in", "anything\n")
+    ctx.write("pyproject.toml", '[project]\nname = "p"\nversion = "1"\n')
+    result = ctx.run("pip", "compile", "--no-config", "--no-index", *args).assert_failure(2)
+    assert result.stderr.splitlines()[0] == f"error: {message}"
+    assert not ctx.path("requirements.txt").exists()
