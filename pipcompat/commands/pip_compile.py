@@ -926,8 +926,11 @@ def index_client(settings: CommandSettings, ctx: Context, options: FileOptions, 
     )
 
 
-def _building_source(settings: CommandSettings, ctx: Context, client: Any) -> tuple[Any, Any]:
-    """The client with sdist metadata builds (for the running interpreter, as pip-compile builds)."""
+def _building_source(
+    settings: CommandSettings, ctx: Context, client: Any, file_options: Any = None
+) -> tuple[Any, Any]:
+    """The client with sdist metadata builds (for the running interpreter, as pip-compile builds); the
+    input's *file_options* (format and release control) also hold in build environments, as pip's."""
     import contextlib
     import sys
 
@@ -943,7 +946,9 @@ def _building_source(settings: CommandSettings, ctx: Context, client: Any) -> tu
         temp = tempfile.mkdtemp(prefix="pipcompat-cache-")
         stack.callback(shutil.rmtree, temp, True)
         cache = Cache(Path(temp))
-    source, fetcher = make_building_source(settings, ctx, cache, client, python=sys.executable)
+    source, fetcher = make_building_source(
+        settings, ctx, cache, client, python=sys.executable, file_options=file_options
+    )
     stack.callback(fetcher.close)
     return source, stack
 
@@ -991,7 +996,7 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
             if item.requirement is not None and not item.is_constraint and not item.requirement.url
         )
     )
-    source, fetcher = _building_source(settings, ctx, client)
+    source, fetcher = _building_source(settings, ctx, client, request.file_options)
     with client, fetcher:
         resolved_vcs = _check_out_vcs(request.top_level, source)
         top_level = _attach_sources(request.top_level, source)
@@ -1321,7 +1326,7 @@ def resolve_universal_pins(
     client = make_client(settings, ctx, request)
     # Versions with only an sdist resolve through its metadata, built once on the running interpreter (as
     # plain pip-compile builds); the metadata is taken as valid in every environment (docs/resolver.md).
-    source, fetcher = _building_source(settings, ctx, client)
+    source, fetcher = _building_source(settings, ctx, client, request.file_options)
     pins: list[CompiledPin] = []
     with client, fetcher:
         resolved_vcs = _check_out_vcs(request.top_level, source)

@@ -1246,6 +1246,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             client,
             python=str(destination.target.executable),
             config_per_requirement=True,
+            file_options=request.options,
         )
         command_line_config(request, settings, ctx)
         with client, contextlib.closing(fetcher):

@@ -395,7 +395,12 @@ def run(settings: CommandSettings, ctx: Context) -> int:
 
             client = make_client(install_settings, ctx, request.options, cache)
             source, fetcher = make_building_source(
-                install_settings, ctx, cache, client, python=str(target.executable)
+                install_settings,
+                ctx,
+                cache,
+                client,
+                python=str(target.executable),
+                file_options=request.options,
             )
             with client, contextlib.closing(fetcher):
                 attach_sources(request, source, src=src_dir(install_settings, destination, ctx))

@@ -247,10 +247,21 @@ def _package_of(link: Link) -> str:
 class EnvironmentInstaller:
     """Fills a build environment with pipcompat's own resolver and installer, over the command's index."""
 
-    def __init__(self, client: Any, cache: Cache, ctx: Context, constraints: Iterable[Any] = ()) -> None:
+    def __init__(
+        self,
+        client: Any,
+        cache: Cache,
+        ctx: Context,
+        constraints: Iterable[Any] = (),
+        file_options: Any = None,
+    ) -> None:
         self.client = client
         self.cache = cache
         self.ctx = ctx
+        self.file_options: Any = file_options
+        """The command's :class:`~pipcompat.requirements.FileOptions`: as pip's build environments reuse the
+        command's finder, its format control (``--only-binary``/``--no-binary``), ``--prefer-binary`` and
+        release control (``--pre``) hold for build requirements too; hashes do not (pip 26)."""
         self.constraints: list[Any] = list(constraints)
         """``--build-constraint`` roots (:class:`~pipcompat.commands.pip_install.Root`, ``is_constraint``):
         applied to every build environment. The command's own ``-c``/``PIP_CONSTRAINT`` never are (pip 26)."""
@@ -288,7 +299,20 @@ class EnvironmentInstaller:
             )
             roots = [Root(Requirement(text), "build-system.requires") for text in requirements]
             roots += self.constraints
-            request = Request(roots, FileOptions(), require_hashes=False)
+            given = self.file_options
+            options = (
+                FileOptions(
+                    no_binary=given.no_binary,
+                    only_binary=given.only_binary,
+                    prefer_binary=given.prefer_binary,
+                    pre=given.pre,
+                    all_releases=given.all_releases,
+                    only_final=given.only_final,
+                )
+                if given is not None
+                else FileOptions()
+            )
+            request = Request(roots, options, require_hashes=False)
             policy = ResolvePolicy()
             resolution = resolve_request(request, self.source, destination, policy, index_url="", cutoff=None)
             planned = plan_install(resolution, request, destination, policy)
@@ -342,6 +366,19 @@ class _Reporter:
             self.printer.detail(message)
 
 
+def environment_options(file_options: Any) -> tuple[str, ...]:
+    """The text form of what in *file_options* changes a build environment's contents (cache keys)."""
+    parts: list[str] = []
+    for name in ("no_binary", "only_binary", "all_releases", "only_final"):
+        value = getattr(file_options, name)
+        if value:
+            parts.append(f"{name}={','.join(sorted(value))}")
+    for name in ("prefer_binary", "pre"):
+        if getattr(file_options, name):
+            parts.append(name)
+    return tuple(parts)
+
+
 def make_building_source(
     settings: CommandSettings,
     ctx: Context,
@@ -350,13 +387,16 @@ def make_building_source(
     *,
     python: str,
     config_per_requirement: bool = False,
+    file_options: Any = None,
 ) -> tuple[BuildingSource, SdistFetcher]:
     """The command's source with builds: sdists resolve through metadata builds, and are built into wheels
     for the interpreter *python* (the target). Close the fetcher when the command ends.
 
     With *config_per_requirement* (``pip install``), the command line's ``-C`` is not applied to every
     build: the command registers it (:meth:`BuildingSource.set_config`) for the requirements it reaches in
-    pip (the command line's requirements and editables), as it does a requirement line's own settings."""
+    pip (the command line's requirements and editables), as it does a requirement line's own settings.
+    *file_options* (the command's parsed :class:`~pipcompat.requirements.FileOptions`) carry its format and
+    release control into the build environments, as pip's do."""
     from dataclasses import replace
 
     from pipcompat.dist.build import SourceBuilder
@@ -369,7 +409,11 @@ def make_building_source(
     constraints = build_constraint_roots(settings, ctx) if options.isolation else []
     if constraints:
         options = replace(options, build_constraints=tuple(str(c.requirement) for c in constraints))
-    installer = EnvironmentInstaller(client, cache, ctx, constraints)
+    if file_options is not None and options.isolation:
+        environment = environment_options(file_options)
+        if environment:
+            options = replace(options, environment_options=environment)
+    installer = EnvironmentInstaller(client, cache, ctx, constraints, file_options)
 
     def base() -> Any:
         return find_venv_base(

@@ -97,6 +97,9 @@ class BuildOptions:
     build_constraints: tuple[str, ...] = ()
     """``--build-constraint`` requirements (their text): part of the cache keys, since another pinned
     backend may build another wheel. The :class:`BuildEnvInstaller` applies them."""
+    environment_options: tuple[str, ...] = ()
+    """The command's options that change what fills a build environment (``--pre``, ``--only-binary``…,
+    in a text form): part of the cache keys for the same reason; the installer applies them."""
 
 
 def config_key(config_settings: Mapping[str, str | list[str]]) -> str:
@@ -256,6 +259,8 @@ class SourceBuilder:
         ]
         if self.options.build_constraints:
             parts.append(json.dumps(sorted(self.options.build_constraints)))
+        if self.options.environment_options:
+            parts.append(json.dumps(list(self.options.environment_options)))
         return digest_key(*parts)
 
     def _base_key(self) -> str:

@@ -299,3 +299,26 @@ def test_line_config_settings_and_build_constraints_match_real_pip(
     for name in ("one", "two"):
         assert build_record(ours, name) == build_record(theirs, name), name
     assert build_record(theirs, "one") == {"backend": "1.0", "settings": {"mode": "line"}}
+
+
+# -- the command's format and release control reach build environments (pip reuses its finder) -----------
+
+
+def test_pre_and_format_control_of_the_install_reach_the_build_environment(
+    ctx: TestContext, index_server: IndexServerFactory
+) -> None:
+    server = index_server([_backend("1.0"), _backend("2.0"), _backend("3.0rc1")])
+    project = make_project(ctx.temp_dir / "proj", "proj")
+    plain = ctx.make_venv("plain")
+    install(ctx, plain, server, str(project)).assert_success()
+    assert build_record(plain, "proj")["backend"] == "2.0"
+
+    pre = ctx.make_venv("pre")
+    install(ctx, pre, server, "--pre", str(project)).assert_success()
+    assert build_record(pre, "proj")["backend"] == "3.0rc1"
+
+    # tinyback is published as wheels only: refusing its wheels leaves the build nothing to install.
+    refused = ctx.make_venv("refused")
+    result = install(ctx, refused, server, "--no-binary", "tinyback", str(project)).assert_failure(1)
+    assert "tinyback" in result.stderr and "Traceback" not in result.stderr
+    assert not list(next((refused / "lib").glob("python*/site-packages")).glob("proj*"))
