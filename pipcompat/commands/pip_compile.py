@@ -36,28 +36,19 @@ from packaging.version import InvalidVersion, Version
 
 from pipcompat.errors import SUCCESS, PipcompatError, UsageError
 from pipcompat.fsutil import replace_file
-from pipcompat.lock.existing import ExistingPin, existing_pins
-from pipcompat.lock.piptools_output import (
-    MESSAGE_UNINSTALLABLE,
-    UNSAFE_PACKAGES,
-    CompiledPin,
-    OutputOptions,
-    compile_command,
-    has_credentials,
-    redact_url,
-    render_output,
-)
 from pipcompat.models import apply_name_set
 from pipcompat.requirements import FileOptions, ParsedRequirement, RequirementForm, parse_requirements_files
-from pipcompat.requirements.project_inputs import (
-    ProjectRequirements,
-    read_static_pyproject,
-    requirements_from_metadata,
-)
 
+# Imported where they are used, after the index client has started fetching the input's project pages
+# (docs/development.md, "Start-up"): the output writer (``lock.piptools_output``), the existing output
+# file's reader (``lock.existing``), the project-file readers (``requirements.project_inputs``), the
+# resolver and the source-build machinery.
 if TYPE_CHECKING:
     from pipcompat.commands import Context
+    from pipcompat.lock.existing import ExistingPin
+    from pipcompat.lock.piptools_output import CompiledPin, OutputOptions
     from pipcompat.models import Link, TargetEnvironment
+    from pipcompat.requirements.project_inputs import ProjectRequirements
     from pipcompat.resolver.model import Strategy
     from pipcompat.settings import CommandSettings
     from pipcompat.ui import Printer
@@ -496,6 +487,8 @@ def read_project_file(
     a ``pyproject.toml`` when pip-compile does, else from the core metadata its build backend prepares
     (``prepare_metadata_for_build_wheel``, in an isolated build environment unless
     ``--no-build-isolation``), as pip-compile does."""
+    from pipcompat.requirements.project_inputs import read_static_pyproject, requirements_from_metadata
+
     path = ctx.cwd / name
     if PurePath(name).name == "pyproject.toml":
         static = read_static_pyproject(path, name)
@@ -683,6 +676,8 @@ class CompileRequest:
     scoped_existing: list[Any] = field(default_factory=list)
     """With ``--universal``: the existing pins with their markers
     (``pipcompat.resolver.universal.ScopedPreference``), each preferred only where its marker holds."""
+    client: Any = None
+    """The index client :func:`gather` made and started fetching with (``None``: not made yet)."""
 
 
 def _default_sources(cwd: Path) -> tuple[str, ...]:
@@ -721,12 +716,14 @@ def _read_requirement_file(
 
 
 def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], output: str) -> CompileRequest:
-    """Read the sources, the constraints and the existing output file as pip-compile does."""
-    from pipcompat.resolver.target import current_target
+    """Read the sources, the constraints and the existing output file as pip-compile does.
 
+    Once they are read, the index client is made and starts fetching the project pages of the top-level
+    requirements (``CompileRequest.client``), so the network works while the rest of the set-up runs.
+    """
     values = settings.values
     cwd = ctx.cwd
-    target = current_target()
+    target: TargetEnvironment | None = None
     universe = None
     if values.get("universal"):
         universe = universal_universe(settings, src_files, cwd)
@@ -759,6 +756,8 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
                 "This often occurs if you redirect standard output to your output file, "
                 "as any existing content is truncated."
             )
+        from pipcompat.lock.existing import existing_pins
+
         existing = existing_pins(output_path, upgrade_packages=upgrade_packages, environ=ctx.environ)
     scoped_existing = (
         scoped_existing_pins(output_path, existing, ctx.environ) if universe is not None and existing else []
@@ -808,6 +807,9 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
     extras = [part for extra in extras for part in extra.split(",")]
     if extras and not project_file_found:
         raise UsageError("--extra has effect only with setup.py and PEP-517 input formats")
+
+    # From here on, the index client (when one could be made) is fetching the requirements' pages.
+    client = start_fetching(settings, ctx, file_options, index, top_level)
     primary = {
         canonicalize_name(item.requirement.name)
         for item in top_level
@@ -817,6 +819,10 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
         if key in primary:
             top_level.append(TopLevel(requirement, "", marker=requirement.marker, text=str(requirement)))
 
+    if target is None:
+        from pipcompat.resolver.target import current_target
+
+        target = current_target()  # after the client has started: it imports the resolver's modules
     canonical_extras = [canonicalize_name(extra) for extra in extras]
     kept: list[TopLevel] = []
     markers: dict[str, Marker] = {}
@@ -844,7 +850,45 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
         universe=universe,
         resolution=_resolution(settings.get("resolution")),
         scoped_existing=scoped_existing,
+        client=client,
     )
+
+
+def start_fetching(
+    settings: CommandSettings,
+    ctx: Context,
+    file_options: FileOptions,
+    index: IndexOptions,
+    top_level: Sequence[TopLevel],
+) -> Any:
+    """The index client, already fetching the project pages of the named top-level requirements that
+    apply everywhere (no marker); ``None`` when there is nothing to fetch or the client cannot be made
+    (the resolution makes it then, and raises its error there, as before).
+
+    ``requests`` is imported here, on this thread, before the page requests are handed to the client's
+    workers: the import is most of the CPU time before the first request, and done here it does not
+    compete for the GIL with the rest of the set-up, which then runs while the requests are on the wire.
+    """
+    names = dict.fromkeys(
+        item.requirement.name
+        for item in top_level
+        if item.requirement is not None
+        and not item.is_constraint
+        and not item.requirement.url
+        and item.marker is None
+    )
+    if not names:
+        return None
+    try:
+        client = index_client(settings, ctx, file_options, index)
+    except PipcompatError:
+        return None
+    if any(url.startswith(("https://", "http://")) for url in client.index_urls):
+        from pipcompat.index.session import load_requests
+
+        load_requests()
+    client.prefetch(names)
+    return client
 
 
 def _resolution(value: object) -> Strategy:
@@ -895,7 +939,11 @@ def _without_marker(requirement: Requirement) -> Requirement:
 
 
 def make_client(settings: CommandSettings, ctx: Context, request: CompileRequest) -> Any:
-    """The index client for the merged index options (indexes named in the source files included)."""
+    """The index client for the merged index options (indexes named in the source files included): the
+    one :func:`gather` started, else a new one."""
+    if request.client is not None:
+        client, request.client = request.client, None
+        return client
     return index_client(settings, ctx, request.file_options, request.index)
 
 
@@ -983,6 +1031,7 @@ def _resolve_options(request: CompileRequest, *, preferences_as_constraints: boo
 
 def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileRequest) -> list[CompiledPin]:
     """Resolve the request and turn the result into the pins the output file shows."""
+    from pipcompat.lock.piptools_output import UNSAFE_PACKAGES, CompiledPin
     from pipcompat.resolver import RootRequirement, resolve
 
     values = settings.values
@@ -1057,9 +1106,6 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
 def _attach_sources(top_level: Sequence[TopLevel], source: Any) -> list[TopLevel]:
     """Register the local trees with the building *source*; name bare paths and URLs from their metadata
     (pip-compile writes them as ``name @ file:///abs/path``)."""
-    from pipcompat.commands.pip_install import _url_filename
-    from pipcompat.models import Link
-
     result: list[TopLevel] = []
     for item in top_level:
         requirement = item.requirement
@@ -1068,6 +1114,9 @@ def _attach_sources(top_level: Sequence[TopLevel], source: Any) -> list[TopLevel
     for item in top_level:
         requirement = item.requirement
         if requirement is not None and requirement.url and item.unnamed:
+            from pipcompat.commands.pip_install import _url_filename
+            from pipcompat.models import Link
+
             url = requirement.url
             name = source.name_of(Link(filename=_url_filename(url), url=url, index_url=""))
             extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
@@ -1171,11 +1220,22 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         raise UsageError(f"input and output filenames must not be matched: {output}")
 
     request = gather(settings, ctx, src_files, output)
+    try:
+        if request.universe is not None:
+            pins = resolve_universal_pins(settings, ctx, request)
+        else:
+            pins = resolve_pins(settings, ctx, request)
+    finally:
+        if request.client is not None:  # an error before the resolution took the client over
+            request.client.close()
 
-    if request.universe is not None:
-        pins = resolve_universal_pins(settings, ctx, request)
-    else:
-        pins = resolve_pins(settings, ctx, request)
+    from pipcompat.lock.piptools_output import (
+        MESSAGE_UNINSTALLABLE,
+        UNSAFE_PACKAGES,
+        OutputOptions,
+        compile_command,
+        render_output,
+    )
 
     linesep = determine_linesep(str(values.get("newline") or "preserve"), (output, *src_files), ctx.cwd)
     strip = values.get("strip_extras")
@@ -1236,6 +1296,8 @@ def run(settings: CommandSettings, ctx: Context) -> int:
 
 def _warn_dropped_credentials(options: OutputOptions, printer: Printer) -> None:
     """Say once per URL that its credentials were left out of the written file (pip-compile writes them)."""
+    from pipcompat.lock.piptools_output import has_credentials, redact_url
+
     written = (options.index_urls if options.emit_options and options.emit_index_url else ()) + (
         options.find_links if options.emit_options and options.emit_find_links else ()
     )
@@ -1315,6 +1377,7 @@ def resolve_universal_pins(
     Local trees, archives, bare URLs, editables and VCS checkouts are built once, on the running interpreter,
     and their metadata is taken as valid in every environment (as for sdist-only versions, docs/resolver.md).
     """
+    from pipcompat.lock.piptools_output import UNSAFE_PACKAGES, CompiledPin
     from pipcompat.resolver import RootRequirement
     from pipcompat.resolver.universal import resolve_universal
 

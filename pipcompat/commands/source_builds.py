@@ -5,8 +5,10 @@
   ``prepare_metadata_for_build_wheel`` and caches by the sdist's sha256);
 - :class:`EnvironmentInstaller` is the :class:`~pipcompat.dist.build.BuildEnvInstaller` the builder fills
   isolated build environments with: pipcompat's own resolve → plan → prepare → install;
-- :func:`make_builder` builds a :class:`SourceBuilder` from a command's settings (``--no-build-isolation``,
-  ``-C``/``--config-settings``), for a target interpreter.
+- :func:`make_building_source` builds both from a command's settings (``--no-build-isolation``,
+  ``-C``/``--config-settings``), for a target interpreter. The :class:`SourceBuilder` itself is made when
+  the first build needs it, so a command that builds nothing never imports ``dist.build``, interpreter
+  discovery or the venv builder.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,15 +80,36 @@ class BuildingSource:
     ``archive_info``, as pip does).
     """
 
-    def __init__(self, source: Any, builder: SourceBuilder, fetcher: SdistFetcher) -> None:
+    def __init__(
+        self, source: Any, builder: SourceBuilder | Callable[[], SourceBuilder], fetcher: SdistFetcher
+    ) -> None:
         self.source = source
-        self.builder = builder
+        self._builder: SourceBuilder | None = None
+        self._make_builder: Callable[[], SourceBuilder] | None = None
+        if callable(builder):
+            self._make_builder = builder
+        else:
+            self._builder = builder
+        self._builder_lock = threading.Lock()
         self.fetcher = fetcher
         self.trees: dict[str, SourceTree] = {}
         self.archive_sha256: dict[str, str] = {}
         self._editable_dir: Path | None = None
         self._configs_by_url: dict[str, Mapping[str, str | list[str]]] = {}
         self._configs_by_name: dict[str, Mapping[str, str | list[str]]] = {}
+
+    @property
+    def builder(self) -> SourceBuilder:
+        """The builder, made on first use: a run whose metadata all comes from the index never imports the
+        build machinery (``dist.build``, interpreter discovery, the venv builder)."""
+        builder = self._builder
+        if builder is None:
+            with self._builder_lock:
+                if self._builder is None:
+                    assert self._make_builder is not None
+                    self._builder = self._make_builder()
+                builder = self._builder
+        return builder
 
     # -- per-requirement --config-settings
 
@@ -326,32 +349,38 @@ class EnvironmentInstaller:
 
 def build_options(settings: CommandSettings, environ: Mapping[str, str]) -> Any:
     from pipcompat.dist.build import BuildOptions
+
+    isolation, config, check_build_deps = _build_settings(settings, environ)
+    return BuildOptions(isolation=isolation, config_settings=config, check_build_deps=check_build_deps)
+
+
+def _build_settings(
+    settings: CommandSettings, environ: Mapping[str, str]
+) -> tuple[bool, dict[str, str | list[str]], bool]:
+    """``(isolation, config_settings, check_build_deps)`` from the settings; refuses what pip refuses."""
     from pipcompat.settings import ResolverSettings
 
     resolver = ResolverSettings.from_settings(settings, environ)
-    config = {
+    config: dict[str, str | list[str]] = {
         str(k): (list(v) if isinstance(v, (list, tuple)) else str(v))
         for k, v in dict(resolver.config_settings).items()
     }
     if resolver.build_constraints and not resolver.build_isolation:
         raise PipcompatError("--build-constraint cannot be used with --no-build-isolation.")
-    return BuildOptions(
-        isolation=resolver.build_isolation,
-        config_settings=config,
-        check_build_deps=resolver.check_build_deps and not resolver.build_isolation,
-    )
+    return resolver.build_isolation, config, resolver.check_build_deps and not resolver.build_isolation
 
 
 def build_constraint_roots(settings: CommandSettings, ctx: Context) -> list[Any]:
     """The ``--build-constraint`` files' requirements, as constraint roots (read now: a missing file is an
     error before anything is resolved, as in pip)."""
-    from pipcompat.commands.pip_install import _root_from_parsed
-    from pipcompat.requirements import FileOptions, parse_requirements_files
     from pipcompat.settings import ResolverSettings
 
     files = ResolverSettings.from_settings(settings, ctx.environ).build_constraints
     if not files:
         return []
+    from pipcompat.commands.pip_install import _root_from_parsed
+    from pipcompat.requirements import FileOptions, parse_requirements_files
+
     paths = [name if "://" in name or Path(name).is_absolute() else str(ctx.cwd / name) for name in files]
     result = parse_requirements_files((), paths, environ=ctx.environ, options=FileOptions())
     return [_root_from_parsed(item, ctx.cwd) for item in result.requirements]
@@ -397,39 +426,44 @@ def make_building_source(
     pip (the command line's requirements and editables), as it does a requirement line's own settings.
     *file_options* (the command's parsed :class:`~pipcompat.requirements.FileOptions`) carry its format and
     release control into the build environments, as pip's do."""
-    from dataclasses import replace
-
-    from pipcompat.dist.build import SourceBuilder
-    from pipcompat.env.interpreters import find_venv_base
-    from pipcompat.env.venv import running_base_executable
-
-    options = build_options(settings, ctx.environ)
+    isolation, config, check_build_deps = _build_settings(settings, ctx.environ)
     if config_per_requirement:
-        options = replace(options, config_settings={})
-    constraints = build_constraint_roots(settings, ctx) if options.isolation else []
-    if constraints:
-        options = replace(options, build_constraints=tuple(str(c.requirement) for c in constraints))
-    if file_options is not None and options.isolation:
-        environment = environment_options(file_options)
-        if environment:
-            options = replace(options, environment_options=environment)
+        config = {}
+    constraints = build_constraint_roots(settings, ctx) if isolation else []
+    environment = environment_options(file_options) if file_options is not None and isolation else ()
     installer = EnvironmentInstaller(client, cache, ctx, constraints, file_options)
 
-    def base() -> Any:
-        return find_venv_base(
-            python, environ=ctx.environ, cwd=ctx.cwd, cache=cache, running=running_base_executable()
-        ).interpreter
+    def make_builder() -> SourceBuilder:
+        # Made when the first build is needed (see BuildingSource.builder): nothing here is imported by
+        # a command whose metadata all comes from the index.
+        from pipcompat.dist.build import BuildOptions, SourceBuilder
+        from pipcompat.env.interpreters import find_venv_base
+        from pipcompat.env.venv import running_base_executable
 
-    builder = SourceBuilder(
-        cache,
-        python=python,
-        base=base if options.isolation else None,
-        installer=installer if options.isolation else None,
-        options=options,
-        reporter=_Reporter(ctx),
-        environ=ctx.environ,
-    )
+        options = BuildOptions(
+            isolation=isolation,
+            config_settings=config,
+            check_build_deps=check_build_deps,
+            build_constraints=tuple(str(c.requirement) for c in constraints),
+            environment_options=environment,
+        )
+
+        def base() -> Any:
+            return find_venv_base(
+                python, environ=ctx.environ, cwd=ctx.cwd, cache=cache, running=running_base_executable()
+            ).interpreter
+
+        return SourceBuilder(
+            cache,
+            python=python,
+            base=base if isolation else None,
+            installer=installer if isolation else None,
+            options=options,
+            reporter=_Reporter(ctx),
+            environ=ctx.environ,
+        )
+
     fetcher = SdistFetcher(client)
-    source = BuildingSource(client, builder, fetcher)
+    source = BuildingSource(client, make_builder, fetcher)
     installer.source = source
     return source, fetcher

@@ -48,6 +48,17 @@ KEYRING_PROVIDERS = ("auto", "disabled", "import", "subprocess")
 USER_AGENT = f"pipcompat/{__version__}"
 
 
+def load_requests() -> None:
+    """Import ``requests`` (with ``urllib3`` and ``ssl``) now, on the calling thread.
+
+    A session imports it on its first request, on whichever thread makes it. A command about to hand its
+    first requests to a client's worker threads calls this first, so that the import (the largest part of
+    the CPU time before a first request) is not slowed by the set-up it does meanwhile, and the requests
+    leave as early as possible.
+    """
+    import requests.adapters  # noqa: F401
+
+
 class NetworkError(PipcompatError):
     """A request that failed: connection, timeout, TLS, too many server errors, a cut-off body."""
 

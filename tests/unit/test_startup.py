@@ -15,6 +15,8 @@ import pytest
 import pipcompat
 from pipcompat.cli.venv import build_parser, scan_plain
 from pipcompat.env.venv import probe_cache_path
+from tests.support.index_server import IndexServerFactory
+from tests.support.packages import PackageSpec
 
 HEAVY = ("requests", "urllib3", "resolvelib", "rich", "tomlkit", "installer", "build")
 
@@ -101,6 +103,91 @@ def test_compile_goes_straight_to_the_pip_tools_parser(argv: tuple[str, ...], tm
     imported = {name for name in modules if name in COMPILE_FORBIDDEN or name.split(".")[0] in HEAVY}
     imported |= {name for name in modules for top in COMPILE_FORBIDDEN if name.startswith(top + ".")}
     assert not imported, f"imported {sorted(imported)}"
+
+
+#: A ``pipcompat pip compile`` run that also reports what was imported when the first page request was
+#: handed to the index client's workers (the first task submitted to a thread pool).
+COMPILE_RUN_PROBE = """
+import contextlib, io, json, sys
+from concurrent.futures import ThreadPoolExecutor
+first = []
+submit = ThreadPoolExecutor.submit
+def recording_submit(self, *args, **kwargs):
+    if not first:
+        first.append(sorted(sys.modules))
+    return submit(self, *args, **kwargs)
+ThreadPoolExecutor.submit = recording_submit
+from pipcompat.cli.main import main
+err = io.StringIO()
+with contextlib.redirect_stderr(err):
+    status = main(sys.argv[1:])
+print(json.dumps({"status": status, "stderr": err.getvalue(), "first": first[0] if first else None,
+                  "modules": sorted(sys.modules)}))
+"""
+
+#: Not imported by a plain compile (names from an index that serves wheels with metadata) before its
+#: first request: the resolver, the output writer, project-file readers, the build machinery. They are
+#: imported while the first pages are on their way.
+COMPILE_NOT_BEFORE_FIRST_REQUEST = (
+    "resolvelib",
+    "pipcompat.resolver",
+    "pipcompat.lock.piptools_output",
+    "pipcompat.requirements.project_inputs",
+    "pipcompat.commands.source_builds",
+)
+
+#: Not imported by a plain compile at all: building (``dist``, interpreter discovery, the venv builder),
+#: installing, pip's own command line, and what they pull in.
+COMPILE_NEVER = (
+    "rich",
+    "tomlkit",
+    "installer",
+    "build",
+    "platformdirs",
+    "configparser",
+    "pipcompat.dist",
+    "pipcompat.env",
+    "pipcompat.install",
+    "pipcompat.commands.pip_install",
+    "pipcompat.requirements.project_inputs",
+    "pipcompat.settings_families",
+    "pipcompat.cli.pip",
+    "pipcompat.cli.pip_options",
+)
+
+
+def _matching(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == name or m.startswith(name + ".") for name in names))
+
+
+def test_a_plain_compile_asks_for_its_pages_before_loading_the_resolver_and_never_loads_builds(
+    index_server: IndexServerFactory, tmp_path: Path
+) -> None:
+    server = index_server([PackageSpec("app", "1.0", deps=["lib"]), PackageSpec("lib", "1.0")])
+    (tmp_path / "requirements.in").write_text("app\n", encoding="utf-8")
+    env = {
+        "PIP_CONFIG_FILE": os.devnull,
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "PIPCOMPAT_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": str(Path(pipcompat.__file__).resolve().parent.parent),
+    }
+    argv = ["pip", "compile", "--no-config", "-q", "--strip-extras", "-i", server.url, "requirements.in"]
+    done = subprocess.run(
+        [sys.executable, "-c", COMPILE_RUN_PROBE, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    )
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["status"] == 0, report["stderr"]
+    assert "app==1.0" in (tmp_path / "requirements.txt").read_text(encoding="utf-8")
+    first, modules = set(report["first"]), set(report["modules"])
+    assert "requests" in first  # imported before the requests are handed to the workers
+    assert _matching(first, COMPILE_NOT_BEFORE_FIRST_REQUEST) == []
+    assert _matching(modules, COMPILE_NEVER) == []
 
 
 # -- pipcompat venv ----------------------------------------------------------------------------------------
