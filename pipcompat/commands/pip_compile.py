@@ -526,7 +526,7 @@ def read_project_build(
     build dependencies are wanted) and its build dependencies as top-level requirements, annotated
     ``<name> (<dir>/pyproject.toml::build-system.requires)`` and
     ``<name> (<dir>/pyproject.toml::build-system.backend::<target>)`` as pip-compile annotates them."""
-    from pipcompat.requirements.project_inputs import build_requirement_sources
+    from pipcompat.requirements.project_inputs import build_requirement_sources, requirements_from_metadata
 
     path = ctx.cwd / name
     if not path.exists():
