@@ -646,6 +646,16 @@ class NoDepsSource:
         links: list[Link] = self.source.links(name)
         return links
 
+    def derived(self, name: str, kind: str) -> bytes | None:
+        """The source's data derived from *name*'s unchanged pages (see ``IndexClient.derived``)."""
+        get = getattr(self.source, "derived", None)
+        return None if get is None else get(name, kind)
+
+    def store_derived(self, name: str, kind: str, data: bytes) -> None:
+        store = getattr(self.source, "store_derived", None)
+        if store is not None:
+            store(name, kind, data)
+
     def metadata(self, link: Link) -> bytes:
         data: bytes = self.source.metadata(link)
         lines = data.split(b"\n")

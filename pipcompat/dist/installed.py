@@ -70,6 +70,18 @@ class InstalledAwareSource:
             found.append(extra)
         return found
 
+    def derived(self, name: str, kind: str) -> bytes | None:
+        """The source's data derived from *name*'s pages, unless an installed copy adds a link to them."""
+        get = getattr(self.source, "derived", None)
+        if get is None or name in self._links:
+            return None
+        return get(name, kind)  # type: ignore[no-any-return]
+
+    def store_derived(self, name: str, kind: str, data: bytes) -> None:
+        store = getattr(self.source, "store_derived", None)
+        if store is not None and name not in self._links:
+            store(name, kind, data)
+
     def metadata(self, link: Link) -> bytes:
         dist = self._by_url.get(link.url)
         if dist is None:

@@ -192,8 +192,9 @@ class IndexClient:
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
-        self._pages: dict[str, _Task[list[Link]]] = {}
+        self._pages: dict[str, _Task[_Page]] = {}
         self._links: dict[str, list[Link]] = {}
+        self._page_keys: dict[str, str | None] = {}
         self._find_links_task: _Task[list[Link]] | None = None
         self._metadata: dict[str, _Task[bytes]] = {}
         self._metadata_files_work: dict[str, bool] = {}
@@ -305,7 +306,7 @@ class IndexClient:
 
     # -- project pages ------------------------------------------------------------------------------------
 
-    def _page_task(self, index_url: str, name: str) -> tuple[_Task[list[Link]], bool]:
+    def _page_task(self, index_url: str, name: str) -> tuple[_Task[_Page], bool]:
         url = project_url(index_url, name)
         return self._task(
             self._pages, strip_credentials(url), lambda: self._fetch_project_page(index_url, url)
@@ -345,23 +346,31 @@ class IndexClient:
             found.extend(
                 link for link in self._find_links_links() if matches_project(link.filename, canonical)
             )
+        for page in self._project_pages(canonical):
+            found.extend(page.links())
+        with self._lock:
+            self._links.setdefault(canonical, found)
+        return list(found)
+
+    def _project_pages(self, canonical: str) -> list[_Page]:
+        """The index pages whose files make up *canonical*'s links, in order (by the index strategy)."""
         if self.index_strategy == "first-index":
             for index_url in self._index_urls:
                 page = self._page_task(index_url, canonical)[0].result()
-                if page:
-                    found.extend(page)
-                    break
-        else:
-            tasks = [self._page_task(index_url, canonical) for index_url in self._index_urls]
-            for task, new in tasks[1:]:
-                if new:
-                    self._submit(task)
-            serving: list[str] = []
-            for index_url, (task, _new) in zip(self._index_urls, tasks, strict=True):
-                page = task.result()
-                if page:
-                    serving.append(strip_credentials(index_url))
-                    found.extend(page)
+                if page.links():
+                    return [page]
+            return []
+        tasks = [self._page_task(index_url, canonical) for index_url in self._index_urls]
+        for task, new in tasks[1:]:
+            if new:
+                self._submit(task)
+        pages = [task.result() for task, _new in tasks]
+        if sum(1 for page in pages if page.found) > 1:
+            serving = [
+                strip_credentials(url)
+                for url, page in zip(self._index_urls, pages, strict=True)
+                if page.links()
+            ]
             if len(serving) > 1:
                 self._warn_once(
                     f"several:{canonical}",
@@ -369,14 +378,55 @@ class IndexClient:
                     "as pip does, the best version from any of them is used "
                     "(--index-strategy first-index takes only the first index that has it)",
                 )
-        with self._lock:
-            self._links.setdefault(canonical, found)
-        return list(found)
+        return pages
 
-    def _fetch_project_page(self, index_url: str, url: str) -> list[Link]:
+    # -- what callers derive from unchanged pages ------------------------------------------------------
+
+    def _pages_key(self, canonical: str) -> str | None:
+        """A key for the exact bytes of every page behind ``links(canonical)``; ``None`` when there is none
+        (no cache, find-links in play, local pages)."""
+        with self._lock:
+            if canonical in self._page_keys:
+                return self._page_keys[canonical]
+        key: str | None = None
+        if self.cache is not None and not self.find_links:
+            parts: list[str] = [_DERIVED_FORMAT]
+            for page in self._project_pages(canonical):
+                if page.key is None:
+                    break
+                parts.append(page.key)
+            else:
+                key = digest_key("pages", *parts)
+        with self._lock:
+            self._page_keys.setdefault(canonical, key)
+        return key
+
+    def derived(self, name: str, kind: str) -> bytes | None:
+        """What a caller stored with :meth:`store_derived` for *name*'s links under *kind*, if the pages
+        behind those links are byte for byte the same as then (otherwise ``None``).
+
+        The resolver keeps its evaluation of a project's files for one target here: a warm run whose pages
+        did not change never parses them again.
+        """
+        key = self._pages_key(canonical_name(name))
+        if key is None or self.cache is None:
+            return None
+        with contextlib.suppress(OSError):
+            return self.cache.entry("http", digest_key("derived", key, kind)).read_bytes()
+        return None
+
+    def store_derived(self, name: str, kind: str, data: bytes) -> None:
+        """Keep *data*, computed from ``links(name)``, for :meth:`derived` (no-op: pages without a key)."""
+        key = self._pages_key(canonical_name(name))
+        if key is None or self.cache is None:
+            return
+        with contextlib.suppress(OSError):
+            write_atomic(self.cache.entry("http", digest_key("derived", key, kind)), data)
+
+    def _fetch_project_page(self, index_url: str, url: str) -> _Page:
         clean_index = strip_credentials(index_url)
         if is_file_url(url):
-            return self._local_page(url, index_url=clean_index, missing_ok=True)
+            return _Page.parsed(self._local_page(url, index_url=clean_index, missing_ok=True))
         if not is_secure_origin(url, self._trusted):
             host = netloc_of(url)
             self._warn_once(
@@ -384,25 +434,36 @@ class IndexClient:
                 f"the repository at {host} is not a trusted or secure host and is being ignored; "
                 f"if it is only available over http, allow it with '--trusted-host {host.partition(':')[0]}'",
             )
-            return []
+            return _Page.parsed([], key=f"insecure:{url}")
         response = self._http.fetch(self._session, url, accept=ACCEPT)
         if response.status in (404, 410):
-            return []
+            return _Page.parsed([], key=f"{response.status}:{url}", found=False)
         self._check_status(response, url)
-        return self._parse_cached(response, clean_index)
-
-    def _parse_cached(self, response: CachedResponse, index_url: str) -> list[Link]:
-        """Parse a page, or load what parsing the same bytes gave last time (big pages are slow to parse)."""
         if self.cache is None:
-            return parse_page(
-                response.body, response.content_type, page_url=response.url, index_url=index_url
-            )
+            return _Page.parsed(self._parse(response, clean_index))
         digest = hashlib.sha256(response.body).hexdigest()
-        key = digest_key("links", _PARSED_FORMAT, response.url, index_url, response.content_type, digest)
-        entry = self.cache.entry("http", key)
+        content_type = response.content_type
+        entry = self.cache.entry(
+            "http", digest_key("links", _PARSED_FORMAT, response.url, clean_index, content_type, digest)
+        )
+        page = _Page(
+            lambda: self._parse_cached(response, clean_index, entry),
+            key=f"{clean_index}\0{response.url}\0{response.content_type}\0{digest}",
+        )
+        if not entry.exists():
+            # A page never parsed before (a cold cache): parse it now, in the fetching thread, as the
+            # resolver will want it. Pages parsed before are read back only if someone asks for the links.
+            page.links()
+        return page
+
+    def _parse(self, response: CachedResponse, index_url: str) -> list[Link]:
+        return parse_page(response.body, response.content_type, page_url=response.url, index_url=index_url)
+
+    def _parse_cached(self, response: CachedResponse, index_url: str, entry: Path) -> list[Link]:
+        """Parse a page, or load what parsing the same bytes gave last time (big pages are slow to parse)."""
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
             return [_link_from_row(row, index_url) for row in marshal.loads(entry.read_bytes())]
-        links = parse_page(response.body, response.content_type, page_url=response.url, index_url=index_url)
+        links = self._parse(response, index_url)
         with contextlib.suppress(OSError, ValueError):
             write_atomic(entry, marshal.dumps([_link_to_row(link) for link in links]))
         return links
@@ -714,6 +775,41 @@ class IndexClient:
 
 #: Bump when the stored rows change; includes the Python version since ``marshal`` may change with it.
 _PARSED_FORMAT = f"1-{sys.version_info[0]}.{sys.version_info[1]}"
+#: Part of every :meth:`IndexClient.derived` key.
+_DERIVED_FORMAT = f"derived-1-{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+class _Page:
+    """One fetched project page: its links, parsed (or read back from the cache) on first use.
+
+    ``key`` names the page's exact bytes (``None``: the page has no stable key); ``found`` is false for a
+    404/410 answer.
+    """
+
+    __slots__ = ("_links", "_load", "_lock", "found", "key")
+
+    def __init__(self, load: Callable[[], list[Link]], *, key: str | None, found: bool = True) -> None:
+        self._load: Callable[[], list[Link]] | None = load
+        self._links: list[Link] | None = None
+        self._lock = threading.Lock()
+        self.key = key
+        self.found = found
+
+    @classmethod
+    def parsed(cls, links: list[Link], *, key: str | None = None, found: bool = True) -> _Page:
+        page = cls(list, key=key, found=found)
+        page._links, page._load = links, None
+        return page
+
+    def links(self) -> list[Link]:
+        links = self._links
+        if links is not None:
+            return links
+        with self._lock:
+            if self._links is None:
+                assert self._load is not None
+                self._links, self._load = self._load(), None
+            return self._links
 
 
 def _link_to_row(link: Link) -> tuple[Any, ...]:

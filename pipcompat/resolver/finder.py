@@ -7,9 +7,12 @@ yanked files dropped unless an ``==``/``===`` pin can only be met by them).
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import re
+import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import product
@@ -19,6 +22,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from pipcompat.index.simple import make_link
 from pipcompat.models import Link, TargetEnvironment, allowed_formats, allows_prereleases
 from pipcompat.resolver.model import PackageSource, ResolveOptions
 
@@ -159,6 +163,27 @@ class LinkEvaluator:
         self._requires_python: dict[str, bool] = {}
         self._names: dict[str, str] = {}
         self._ranks: dict[tuple[str, str, str], int] = {}
+        self._fingerprint: str | None = None
+
+    def cache_kind(self, name: str) -> str:
+        """What :meth:`project` depends on besides the links, for canonical *name*, as a short key."""
+        base = self._fingerprint
+        if base is None:
+            import packaging
+
+            cutoff = self.options.uploaded_prior_to
+            parts = (
+                _EVALUATED_FORMAT,
+                packaging.__version__,
+                self.target.python_version,
+                "1" if self.options.ignore_requires_python else "0",
+                "" if cutoff is None else cutoff.isoformat(),
+                *self.target.tags,
+            )
+            base = self._fingerprint = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        options = self.options
+        formats = allowed_formats(name, only_binary=options.only_binary, no_binary=options.no_binary)
+        return f"evaluated:{base}:{name}:{','.join(sorted(formats))}"
 
     def python_matches(self, requires_python: str | None) -> bool:
         if requires_python is None or self.options.ignore_requires_python:
@@ -344,8 +369,93 @@ def prerelease_versions(project: ProjectFiles, specifier: SpecifierSet) -> list[
     ]
 
 
+#: Bump when :meth:`LinkEvaluator.project` or the stored form below changes (``marshal`` depends on Python).
+_EVALUATED_FORMAT = f"1-{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def dump_project(project: ProjectFiles) -> bytes:
+    """*project* as bytes for :func:`load_project` (``marshal``: the fastest form to read back)."""
+    index_urls: dict[str, int] = {}
+    rows = []
+    for version, entry in project.versions.items():
+        text = str(version)
+        files = []
+        for choice in entry.files:
+            link = choice.link
+            own = str(choice.version)
+            files.append(
+                (
+                    link.filename,
+                    link.url,
+                    dict(link.hashes),
+                    link.requires_python,
+                    link.yanked,
+                    None if link.metadata_hashes is None else dict(link.metadata_hashes),
+                    link.upload_time,
+                    link.size,
+                    index_urls.setdefault(link.index_url, len(index_urls)),
+                    choice.is_wheel,
+                    choice.rank,
+                    choice.build,
+                    None if own == text else own,
+                )
+            )
+        rows.append((text, files))
+    rejected = {reason: [str(v) for v in found] for reason, found in project.rejected.items()}
+    return marshal.dumps((project.name, project.link_count, list(index_urls), rows, rejected))
+
+
+def load_project(data: bytes) -> ProjectFiles:
+    """The :class:`ProjectFiles` that :func:`dump_project` stored; ``ValueError`` when it is unreadable."""
+    try:
+        name, link_count, index_urls, rows, stored_rejected = marshal.loads(data)
+        versions: dict[Version, VersionFiles] = {}
+        for text, files in rows:
+            version = parse_version(text)
+            if version is None:
+                raise ValueError(text)
+            entry = versions[version] = VersionFiles(version)
+            append = entry.files.append
+            for (
+                filename,
+                url,
+                hashes,
+                requires_python,
+                yanked,
+                metadata_hashes,
+                upload_time,
+                size,
+                index,
+                is_wheel,
+                rank,
+                build,
+                own,
+            ) in files:
+                link = make_link(
+                    filename,
+                    url,
+                    index_urls[index],
+                    hashes,
+                    requires_python,
+                    yanked,
+                    metadata_hashes,
+                    upload_time,
+                    size,
+                )
+                append(FileChoice(link, version if own is None else Version(own), is_wheel, rank, build))
+        rejected = {reason: {Version(text) for text in texts} for reason, texts in stored_rejected.items()}
+    except (EOFError, TypeError, IndexError, InvalidVersion) as error:
+        raise ValueError(str(error)) from None
+    return ProjectFiles(name, link_count, versions, rejected)
+
+
 class ProjectCache:
-    """Per-name cache of evaluated files, filled on first request."""
+    """Per-name cache of evaluated files, filled on first request.
+
+    When the source can keep data derived from unchanged pages (the index client's ``derived`` /
+    ``store_derived``), the evaluation for this target is kept there too: a warm run whose pages did not
+    change loads it instead of parsing and judging every file of every page again.
+    """
 
     def __init__(self, source: PackageSource, evaluator: LinkEvaluator) -> None:
         self.source = source
@@ -365,8 +475,27 @@ class ProjectCache:
         with lock:
             project = self._projects.get(name)
             if project is None:
-                project = self._projects[name] = self.evaluator.project(name, self.source.links(name))
+                project = self._projects[name] = self._evaluate(name)
             return project
+
+    def _evaluate(self, name: str) -> ProjectFiles:
+        derived: Callable[[str, str], bytes | None] | None = getattr(self.source, "derived", None)
+        store: Callable[[str, str, bytes], None] | None = getattr(self.source, "store_derived", None)
+        if derived is None or store is None:
+            return self.evaluator.project(name, self.source.links(name))
+        kind = self.evaluator.cache_kind(name)
+        data = derived(name, kind)
+        if data is not None:
+            try:
+                project = load_project(data)
+            except ValueError:
+                pass
+            else:
+                if project.name == name:
+                    return project
+        project = self.evaluator.project(name, self.source.links(name))
+        store(name, kind, dump_project(project))
+        return project
 
     def known(self, name: str) -> ProjectFiles | None:
         return self._projects.get(name)

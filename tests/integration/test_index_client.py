@@ -131,7 +131,7 @@ def test_redirected_page_resolves_relative_links_against_the_final_url(
     server = index_server(SPECS, html_only=True)
     with client([server.base_url + "/simple"], tmp_path) as c:
         page = c._fetch_project_page(server.url, server.base_url + "/simple/Gamma.Delta")
-    assert [link.url for link in page] == [server.file_url("gamma_delta-0.1.tar.gz")]
+    assert [link.url for link in page.links()] == [server.file_url("gamma_delta-0.1.tar.gz")]
 
 
 # ----------------------------------------------------------------------------------------- metadata
