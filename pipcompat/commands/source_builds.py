@@ -236,12 +236,15 @@ class BuildingSource:
 
         tree = self.tree_for(link.url)
         if tree is not None:
+            if _looking_ahead():
+                raise PipcompatError(f"{link.url} is built by the resolver itself, not looked ahead")
             return self.builder_for(link.url).tree_metadata(tree, tree.directory.name)
         try:
             data: bytes = self.source.metadata(link)
             return data
         except SourceBuildUnavailable:
-            pass
+            if _looking_ahead():
+                raise
         path, sha256 = self.fetcher.fetch(link)
         self.archive_sha256.setdefault(link.url.split("#", 1)[0], sha256)
         package = _package_of(link)
@@ -258,6 +261,15 @@ class BuildingSource:
         return path
 
     @property
+    def thread_safe(self) -> bool:
+        """Whether the resolver may look ahead with this source from other threads (as the index client's).
+
+        Builds never run in those threads (see :func:`_looking_ahead`): the resolver asks for such metadata
+        itself, in its own thread.
+        """
+        return bool(getattr(self.source, "thread_safe", False))
+
+    @property
     def verifies_hashes(self) -> bool:
         """Whether :meth:`download` checks the link's hashes (the prepare stage then skips re-reading)."""
         return bool(getattr(self.source, "verifies_hashes", False))
@@ -267,6 +279,12 @@ class BuildingSource:
         self.archive_sha256[request.link.url.split("#", 1)[0]] = sha256
         builder = self.builder_for(request.link.url, request.name)
         return builder.build_sdist(sdist, sha256, f"{request.name} {request.version}".strip())
+
+
+def _looking_ahead() -> bool:
+    """Whether this is one of the resolver's look-ahead threads (``pipcompat.resolver.crawl``), which only
+    warm caches: they may read metadata the index has, but never start a build."""
+    return threading.current_thread().name.startswith("pipcompat-crawl")
 
 
 def _package_of(link: Link) -> str:
