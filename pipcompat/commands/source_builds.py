@@ -231,6 +231,15 @@ class BuildingSource:
         if store is not None:
             store(name, kind, data)
 
+    def recall(self, key: str) -> bytes | None:
+        get = getattr(self.source, "recall", None)
+        return None if get is None else get(key)
+
+    def remember(self, key: str, data: bytes) -> None:
+        keep = getattr(self.source, "remember", None)
+        if keep is not None:
+            keep(key, data)
+
     def metadata(self, link: Link) -> bytes:
         from pipcompat.index import SourceBuildUnavailable
 

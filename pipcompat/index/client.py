@@ -423,6 +423,21 @@ class IndexClient:
         with contextlib.suppress(OSError):
             write_atomic(self.cache.entry("http", digest_key("derived", key, kind)), data)
 
+    def recall(self, key: str) -> bytes | None:
+        """What :meth:`remember` kept under *key* (``None`` without a cache or an entry)."""
+        if self.cache is None:
+            return None
+        with contextlib.suppress(OSError):
+            return self.cache.entry("http", digest_key("recall", _DERIVED_FORMAT, key)).read_bytes()
+        return None
+
+    def remember(self, key: str, data: bytes) -> None:
+        """Keep a small note for a later run (the resolver notes which projects a resolution needed)."""
+        if self.cache is None:
+            return
+        with contextlib.suppress(OSError):
+            write_atomic(self.cache.entry("http", digest_key("recall", _DERIVED_FORMAT, key)), data)
+
     def _fetch_project_page(self, index_url: str, url: str) -> _Page:
         clean_index = strip_credentials(index_url)
         if is_file_url(url):

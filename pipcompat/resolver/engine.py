@@ -74,11 +74,14 @@ def resolve(roots: Sequence[RootRequirement], source: PackageSource, options: Re
                 pins[name] = version
     discarded: list[str] = []
 
-    projects = ProjectCache(source, LinkEvaluator(options.target, options))
+    evaluator = LinkEvaluator(options.target, options)
+    projects = ProjectCache(source, evaluator)
     store = MetadataStore()
     conflicts = ConflictCounter()
+    recalled: list[str] | None = None
     if options.prefetch and reqs:
         source.prefetch(dict.fromkeys(r.name for r in reqs))
+        recalled = _recall_projects(source, evaluator, options, reqs)
     crawler = _crawler(projects, store, source, options, reqs)
     try:
         while True:
@@ -123,6 +126,10 @@ def resolve(roots: Sequence[RootRequirement], source: PackageSource, options: Re
     finally:
         if crawler is not None:
             crawler.stop()
+    if options.prefetch and reqs:
+        _remember_projects(
+            source, evaluator=evaluator, options=options, reqs=reqs, projects=projects, recalled=recalled
+        )
     return _build(
         mapping=result.mapping,
         graph=result.graph,
@@ -131,6 +138,47 @@ def resolve(roots: Sequence[RootRequirement], source: PackageSource, options: Re
         ignored=ignored,
         discarded=discarded,
     )
+
+
+def _projects_key(evaluator: LinkEvaluator, options: ResolveOptions, reqs: list[Req]) -> str:
+    roots = sorted({r.identifier for r in reqs})
+    return "\n".join(["projects-1", evaluator.fingerprint(), *options.index_urls, "", *roots])
+
+
+def _recall_projects(
+    source: PackageSource, evaluator: LinkEvaluator, options: ResolveOptions, reqs: list[Req]
+) -> list[str] | None:
+    """Start fetching the pages of every project the last resolution of the same roots needed.
+
+    A warm run then gets all its pages in one wave at network speed, instead of learning level by level
+    of the graph which pages come next. Only a hint: it never changes a result.
+    """
+    recall = getattr(source, "recall", None)
+    if recall is None:
+        return None
+    data = recall(_projects_key(evaluator, options, reqs))
+    if not isinstance(data, bytes):
+        return None
+    names = data.decode("utf-8", "replace").split("\n")
+    source.prefetch(names)
+    return names
+
+
+def _remember_projects(
+    source: PackageSource,
+    *,
+    evaluator: LinkEvaluator,
+    options: ResolveOptions,
+    reqs: list[Req],
+    projects: ProjectCache,
+    recalled: list[str] | None,
+) -> None:
+    remember = getattr(source, "remember", None)
+    if remember is None:
+        return
+    names = sorted(projects)
+    if names and names != recalled:
+        remember(_projects_key(evaluator, options, reqs), "\n".join(names).encode())
 
 
 def _crawler(

@@ -167,6 +167,12 @@ class LinkEvaluator:
 
     def cache_kind(self, name: str) -> str:
         """What :meth:`project` depends on besides the links, for canonical *name*, as a short key."""
+        options = self.options
+        formats = allowed_formats(name, only_binary=options.only_binary, no_binary=options.no_binary)
+        return f"evaluated:{self.fingerprint()}:{name}:{','.join(sorted(formats))}"
+
+    def fingerprint(self) -> str:
+        """A digest of the target and of the options that judge every project's files alike."""
         base = self._fingerprint
         if base is None:
             import packaging
@@ -181,9 +187,7 @@ class LinkEvaluator:
                 *self.target.tags,
             )
             base = self._fingerprint = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-        options = self.options
-        formats = allowed_formats(name, only_binary=options.only_binary, no_binary=options.no_binary)
-        return f"evaluated:{base}:{name}:{','.join(sorted(formats))}"
+        return base
 
     def python_matches(self, requires_python: str | None) -> bool:
         if requires_python is None or self.options.ignore_requires_python:

@@ -25,7 +25,7 @@ SPECS = [
 
 def _resolve(server: IndexServer, cache_dir: Path, env: dict[str, str], **options: Any) -> Resolution:
     python = options.pop("python", "3.11")
-    roots = [RootRequirement.parse("app", "-r requirements.in")]
+    roots = [RootRequirement.parse(options.pop("root", "app"), "-r requirements.in")]
     with IndexClient(index_urls=[server.url], cache=Cache(cache_dir), environ=env) as client:
         return resolve(
             roots,
@@ -75,3 +75,25 @@ def test_another_target_or_format_rule_over_the_same_pages_is_judged_for_itself(
     assert _resolve(server, cache, clean_pip_env, ignore_requires_python=True, **binary).pins()["core"] == (
         "2.0"
     )
+
+
+def test_a_warm_resolve_asks_at_once_for_the_pages_the_last_one_needed_without_changing_its_result(
+    index_server: IndexServerFactory, tmp_path: Path, clean_pip_env: dict[str, str]
+) -> None:
+    server = index_server(
+        [PackageSpec("app", "1.0", deps=["core>=1"]), PackageSpec("app", "2.0"), *SPECS[1:]]
+    )
+    cache = tmp_path / "cache"
+    binary = {"only_binary": frozenset({":all:"})}
+    assert _resolve(server, cache, clean_pip_env, root="app<2", **binary).pins() == {
+        "app": "1.0",
+        "core": "1.1",
+    }
+    server.clear_log()
+    assert _resolve(server, tmp_path / "other", clean_pip_env, root="app>=2", **binary).pins() == {
+        "app": "2.0"
+    }
+    assert "/simple/core/" not in server.paths()
+    # The same root project again: core's page is asked for at once (last run's note), yet not used.
+    assert _resolve(server, cache, clean_pip_env, root="app>=2", **binary).pins() == {"app": "2.0"}
+    assert "/simple/core/" in server.paths()
