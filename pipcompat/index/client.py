@@ -456,7 +456,7 @@ class IndexClient:
         self._check_status(response, url)
         if self.cache is None:
             return _Page.parsed(self._parse(response, clean_index))
-        digest = hashlib.sha256(response.body).hexdigest()
+        digest = response.sha256 or hashlib.sha256(response.body).hexdigest()
         content_type = response.content_type
         entry = self.cache.entry(
             "http", digest_key("links", _PARSED_FORMAT, response.url, clean_index, content_type, digest)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import hashlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ class CachedResponse:
     content_type: str
     body: bytes
     from_cache: bool = False
+    sha256: str | None = None
+    """The body's sha256 (hex) when it is known without hashing it again."""
 
 
 class OfflineError(PipcompatError):
@@ -88,7 +91,7 @@ class HttpCache:
     def fetch(self, session: HttpSession, url: str, *, accept: str) -> CachedResponse:
         """GET *url* through the cache; statuses other than 200/404/410 are returned uncached."""
         path = self.entry_path(url, accept)
-        stored = _read(path) if path is not None else None
+        stored = _read(path, self._body_needed) if path is not None else None
         if self.offline:
             if stored is None:
                 raise OfflineError(
@@ -97,8 +100,10 @@ class HttpCache:
                     hint="run once without --offline to fill the cache",
                 )
             meta, body = stored
+            assert body is not None
             return _response(meta, body, from_cache=True)
         if stored is not None and not self.refresh and is_fresh(stored[0]):
+            assert stored[1] is not None
             return _response(stored[0], stored[1], from_cache=True)
         headers = {"Accept": accept}
         if stored is not None:
@@ -119,16 +124,16 @@ class HttpCache:
             response.close()
             raise session.describe(error, url) from None
         final_url = strip_credentials(response.url or url)
-        if response.status_code == 304 and stored is not None:
-            meta, body = stored
-            updated = _merge_304(meta, response.headers)
+        cached = stored[1] if stored is not None else None
+        if response.status_code == 304 and stored is not None and cached is not None:
+            updated = _merge_304(stored[0], response.headers)
             if (
                 path is not None
-                and updated != meta
+                and updated != stored[0]
                 and _directives(updated.get("cache_control")).get("max-age")
             ):
-                _write(path, updated, body)
-            return _response(updated, body, from_cache=True)
+                _write(path, updated, cached)
+            return _response(updated, cached, from_cache=True)
         meta = {
             "url": final_url,
             "status": response.status_code,
@@ -140,24 +145,45 @@ class HttpCache:
             "age": _seconds(response.headers.get("Age")) or 0,
             "stored": time.time(),
         }
+        kept = body if response.status_code < 400 else b""
+        meta["sha256"] = hashlib.sha256(kept).hexdigest()
         storable = "no-store" not in _directives(meta["cache_control"])
-        if path is not None and response.status_code in CACHED_STATUSES and storable:
-            kept = body if response.status_code < 400 else b""
-            if not _same_entry(stored, meta, kept):
-                _write(path, meta, kept)
+        if (
+            path is not None
+            and response.status_code in CACHED_STATUSES
+            and storable
+            and not _same_entry(stored, meta, kept)
+        ):
+            _write(path, meta, kept)
         return _response(meta, body, from_cache=False)
 
+    def _body_needed(self, meta: Mapping[str, Any]) -> bool:
+        """Whether a stored body may be served: offline, fresh, or revalidatable; otherwise the request
+        is made anyway and only the body's stored sha256 is compared with the new one."""
+        return (
+            self.offline
+            or not meta.get("sha256")
+            or bool(meta.get("etag") or meta.get("last_modified"))
+            or (not self.refresh and is_fresh(meta))
+        )
 
-def _same_entry(stored: tuple[dict[str, Any], bytes] | None, meta: Mapping[str, Any], body: bytes) -> bool:
+
+def _same_entry(
+    stored: tuple[dict[str, Any], bytes | None] | None, meta: Mapping[str, Any], body: bytes
+) -> bool:
     """Whether rewriting the entry would change nothing that matters.
 
     A server that sends neither validators nor freshness (some mirrors) makes every run download every
     page again; when the page is the same as the stored one, writing it again would only cost time. With
     ``max-age`` the store time matters, so such entries are always rewritten.
     """
-    if stored is None or stored[1] != body:
+    if stored is None:
         return False
     old = stored[0]
+    if not old.get("sha256") or old.get("sha256") != meta.get("sha256"):
+        return False
+    if stored[1] is not None and stored[1] != body:
+        return False
     if _directives(meta.get("cache_control")).get("max-age") is not None:
         return False
     keys = ("url", "status", "content_type", "etag", "last_modified")
@@ -182,28 +208,38 @@ def _merge_304(meta: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str,
 
 
 def _response(meta: Mapping[str, Any], body: bytes, *, from_cache: bool) -> CachedResponse:
+    sha256 = meta.get("sha256")
     return CachedResponse(
         url=str(meta.get("url", "")),
         status=int(meta.get("status", 200)),
         content_type=str(meta.get("content_type", "")),
         body=body,
         from_cache=from_cache,
+        sha256=sha256 if isinstance(sha256, str) and sha256 and int(meta.get("status", 200)) < 400 else None,
     )
 
 
-def _read(path: Path) -> tuple[dict[str, Any], bytes] | None:
+def _read(
+    path: Path, body_needed: Callable[[Mapping[str, Any]], bool]
+) -> tuple[dict[str, Any], bytes | None] | None:
+    """The stored entry: its record and, when *body_needed* says so for that record, its body."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            head = stream.readline()
+            if not head.endswith(b"\n"):
+                return None
+            try:
+                meta = json.loads(head)
+            except ValueError:
+                return None
+            if not isinstance(meta, dict):
+                return None
+            if not body_needed(meta):
+                return meta, None
+            body = stream.read()
     except OSError:
         return None
-    head, sep, body = data.partition(b"\n")
-    if not sep:
-        return None
-    try:
-        meta = json.loads(head)
-    except ValueError:
-        return None
-    if not isinstance(meta, dict) or len(body) != meta.get("length", len(body)):
+    if len(body) != meta.get("length", len(body)):
         return None
     return meta, body
 
