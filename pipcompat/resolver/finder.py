@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import product
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
@@ -373,8 +373,48 @@ def prerelease_versions(project: ProjectFiles, specifier: SpecifierSet) -> list[
     ]
 
 
+_VERSION_SLOTS = ("_dev", "_epoch", "_hash_cache", "_key_cache", "_local", "_post", "_pre", "_release")
+
+
+_VERSION_FIELDS = ("_epoch", "_release", "_pre", "_post", "_dev", "_local")
+
+
+def _version_parts(version: Version) -> tuple[Any, ...] | None:
+    """A version's parsed fields, to make it again without parsing (``None``: not possible here)."""
+    if not _FAST_VERSIONS:
+        return None
+    return tuple(getattr(version, name) for name in _VERSION_FIELDS)
+
+
+def _version_from_parts(parts: tuple[Any, ...]) -> Version:
+    """The :class:`Version` whose fields :func:`_version_parts` gave, made without parsing its text
+    (several times faster; warm runs make thousands)."""
+    version: Version = object.__new__(Version)
+    for name, value in zip(_VERSION_FIELDS, parts, strict=True):
+        setattr(version, name, value)
+    version._hash_cache = None
+    version._key_cache = None
+    return version
+
+
+def _fast_versions() -> bool:
+    """Whether this ``packaging`` keeps a version as the fields above (checked on one that uses them all)."""
+    if tuple(sorted(getattr(Version, "__slots__", ()))) != _VERSION_SLOTS:
+        return False
+    try:
+        sample = Version("1!2.3rc4.post5.dev6+local.7")
+        parts = tuple(getattr(sample, name) for name in _VERSION_FIELDS)
+        made = _version_from_parts(marshal.loads(marshal.dumps(parts)))
+        return made == sample and str(made) == str(sample) and hash(made) == hash(sample)
+    except Exception:
+        return False
+
+
+_FAST_VERSIONS = _fast_versions()
+
+
 #: Bump when :meth:`LinkEvaluator.project` or the stored form below changes (``marshal`` depends on Python).
-_EVALUATED_FORMAT = f"1-{sys.version_info[0]}.{sys.version_info[1]}"
+_EVALUATED_FORMAT = f"3-{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def dump_project(project: ProjectFiles) -> bytes:
@@ -404,53 +444,105 @@ def dump_project(project: ProjectFiles) -> bytes:
                     None if own == text else own,
                 )
             )
-        rows.append((text, files))
+        rows.append((text, _version_parts(version), entry.all_yanked, entry.has_wheel, files))
     rejected = {reason: [str(v) for v in found] for reason, found in project.rejected.items()}
     return marshal.dumps((project.name, project.link_count, list(index_urls), rows, rejected))
 
 
 def load_project(data: bytes) -> ProjectFiles:
-    """The :class:`ProjectFiles` that :func:`dump_project` stored; ``ValueError`` when it is unreadable."""
+    """The :class:`ProjectFiles` that :func:`dump_project` stored; ``ValueError`` when it is unreadable.
+
+    The files of each version are made only when that version's files are first asked for: the resolver
+    looks at the files of a few versions of each project, among hundreds or thousands.
+    """
     try:
         name, link_count, index_urls, rows, stored_rejected = marshal.loads(data)
         versions: dict[Version, VersionFiles] = {}
-        for text, files in rows:
-            version = parse_version(text)
+        known = _VERSIONS
+        for text, parts, all_yanked, has_wheel, files in rows:
+            version = known.get(text)
             if version is None:
-                raise ValueError(text)
-            entry = versions[version] = VersionFiles(version)
-            append = entry.files.append
-            for (
+                version = _version_from_parts(parts) if parts is not None else parse_version(text)
+                if version is None:
+                    raise ValueError(text)
+                if len(known) < 200_000:
+                    known[text] = version
+            versions[version] = _StoredVersionFiles(version, files, index_urls, all_yanked, has_wheel)
+        rejected = {reason: {Version(text) for text in texts} for reason, texts in stored_rejected.items()}
+    except (EOFError, TypeError, IndexError, InvalidVersion) as error:
+        raise ValueError(str(error)) from None
+    return ProjectFiles(name, link_count, versions, rejected)
+
+
+class _StoredVersionFiles(VersionFiles):
+    """A version's files as :func:`dump_project` stored them, turned into :class:`FileChoice` on first use."""
+
+    def __init__(
+        self, version: Version, rows: list[Any], index_urls: list[str], all_yanked: bool, has_wheel: bool
+    ) -> None:
+        self.version = version
+        self._rows: list[Any] | None = rows
+        self._index_urls = index_urls
+        self._all_yanked = bool(all_yanked)
+        self._has_wheel = bool(has_wheel)
+        self._files: list[FileChoice] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def files(self) -> list[FileChoice]:
+        files = self._files
+        if files is None:
+            with self._lock:
+                files = self._files
+                if files is None:
+                    files = self._files = self._make()
+        return files
+
+    @files.setter
+    def files(self, value: list[FileChoice]) -> None:
+        self._files = value
+
+    @property
+    def all_yanked(self) -> bool:
+        return self._all_yanked if self._files is None else super().all_yanked
+
+    @property
+    def has_wheel(self) -> bool:
+        return self._has_wheel if self._files is None else super().has_wheel
+
+    def _make(self) -> list[FileChoice]:
+        version = self.version
+        index_urls = self._index_urls
+        made: list[FileChoice] = []
+        for (
+            filename,
+            url,
+            hashes,
+            requires_python,
+            yanked,
+            metadata_hashes,
+            upload_time,
+            size,
+            index,
+            is_wheel,
+            rank,
+            build,
+            own,
+        ) in self._rows or ():
+            link = make_link(
                 filename,
                 url,
+                index_urls[index],
                 hashes,
                 requires_python,
                 yanked,
                 metadata_hashes,
                 upload_time,
                 size,
-                index,
-                is_wheel,
-                rank,
-                build,
-                own,
-            ) in files:
-                link = make_link(
-                    filename,
-                    url,
-                    index_urls[index],
-                    hashes,
-                    requires_python,
-                    yanked,
-                    metadata_hashes,
-                    upload_time,
-                    size,
-                )
-                append(FileChoice(link, version if own is None else Version(own), is_wheel, rank, build))
-        rejected = {reason: {Version(text) for text in texts} for reason, texts in stored_rejected.items()}
-    except (EOFError, TypeError, IndexError, InvalidVersion) as error:
-        raise ValueError(str(error)) from None
-    return ProjectFiles(name, link_count, versions, rejected)
+            )
+            made.append(FileChoice(link, version if own is None else Version(own), is_wheel, rank, build))
+        self._rows = None
+        return made
 
 
 class ProjectCache:
