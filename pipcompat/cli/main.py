@@ -120,4 +120,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> NoReturn:
     """Console-script entry point."""
+    _relax_garbage_collection()
     sys.exit(main())
+
+
+def _relax_garbage_collection() -> None:
+    """Collect reference cycles rarely: a command is short-lived and builds many long-lived objects.
+
+    A resolve keeps tens of thousands of parsed links, metadata and the resolver's state, and makes few
+    cycles. With the default thresholds (700, 10, 10) the collector walks that growing heap again and
+    again: about a sixth of a cold data-science compile's CPU time (0.4 s), half of it while parsing
+    project pages. Young objects are still collected (every 100,000 allocations), so the memory of a
+    cycle-heavy step stays bounded; the old generation is left alone.
+    """
+    import gc
+
+    gc.set_threshold(100_000, 50, 1000)
