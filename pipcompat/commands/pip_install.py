@@ -1309,10 +1309,11 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             from pipcompat.ui.progress import Progress, progress_mode
 
             # Into an environment, each wheel is linked as soon as it is ready in the cache, while the others
-            # still download (one transaction: a failure anywhere leaves the environment as it was).
+            # still download (one transaction: a failure anywhere leaves the environment as it was). Not when
+            # something is replaced: the old version stays usable until every new wheel is ready.
             installation = None
             installing = 0.0
-            if destination.kind == "environment":
+            if destination.kind == "environment" and not plan.reinstall:
                 start = time.perf_counter()
                 installation = open_installation(planned, destination, cache, compile=wants_compile(settings))
                 installation.__enter__()
