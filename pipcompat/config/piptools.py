@@ -32,7 +32,6 @@ the few facts this module needs about them (long option spellings, known paramet
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import math
 import os
@@ -203,6 +202,8 @@ def read_config_file(
 
     for name, (value, _origin) in resolved.items():
         if name not in known_keys:
+            import difflib  # only for an unknown key
+
             close = difflib.get_close_matches(name, list(known_keys))
             raise UsageError(
                 f"no such config key {name!r} in '{path}'",
