@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import marshal
+import json
 import os
 import sys
 import tempfile
@@ -36,7 +36,6 @@ from pipcompat.index.session import HttpSession, NetworkError
 from pipcompat.index.simple import (
     ACCEPT,
     IndexPageError,
-    make_link,
     matches_project,
     parse_html_page,
     parse_page,
@@ -458,30 +457,38 @@ class IndexClient:
             return _Page.parsed(self._parse(response, clean_index))
         digest = response.sha256 or hashlib.sha256(response.body).hexdigest()
         content_type = response.content_type
-        entry = self.cache.entry(
+        seen = self.cache.entry(
             "http", digest_key("links", _PARSED_FORMAT, response.url, clean_index, content_type, digest)
         )
         page = _Page(
-            lambda: self._parse_cached(response, clean_index, entry),
+            lambda: self._parse(response, clean_index),
             key=f"{clean_index}\0{response.url}\0{response.content_type}\0{digest}",
         )
-        if not entry.exists():
-            # A page never parsed before (a cold cache): parse it now, in the fetching thread, as the
-            # resolver will want it. Pages parsed before are read back only if someone asks for the links.
+        if not seen.exists():
+            # Bytes never seen before (a cold cache, a changed page): parse them now, in the fetching
+            # thread, as the resolver will want the links, and note that they were seen. Bytes seen before
+            # are parsed only if someone asks for the links: the resolver usually has its evaluation of
+            # them kept (see ``derived``).
             page.links()
+            self._mark_seen(seen, response.url)
         return page
 
     def _parse(self, response: CachedResponse, index_url: str) -> list[Link]:
         return parse_page(response.body, response.content_type, page_url=response.url, index_url=index_url)
 
-    def _parse_cached(self, response: CachedResponse, index_url: str, entry: Path) -> list[Link]:
-        """Parse a page, or load what parsing the same bytes gave last time (big pages are slow to parse)."""
-        with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
-            return [_link_from_row(row, index_url) for row in marshal.loads(entry.read_bytes())]
-        links = self._parse(response, index_url)
+    @staticmethod
+    def _mark_seen(entry: Path, url: str) -> None:
+        """Note that a page's exact bytes were parsed once (a one-line entry naming the page, which ``cache
+        remove`` reads to tell the project).
+
+        The parsed links themselves are not kept: reading them back (``marshal`` rows turned into links)
+        cost as much CPU as parsing the page again, and writing them a tenth of a cold resolve, while
+        unchanged pages are rarely parsed at all now that the resolver keeps its evaluation of them.
+        Entries written by earlier versions (the links as ``marshal`` rows) count as a mark and are never
+        read.
+        """
         with contextlib.suppress(OSError, ValueError):
-            write_atomic(entry, marshal.dumps([_link_to_row(link) for link in links]))
-        return links
+            write_atomic(entry, json.dumps({"url": url}, separators=(",", ":")).encode() + b"\n")
 
     def _check_status(self, response: CachedResponse, url: str) -> None:
         if response.status >= 400:
@@ -788,7 +795,8 @@ class IndexClient:
             response.close()
 
 
-#: Bump when the stored rows change; includes the Python version since ``marshal`` may change with it.
+#: Part of the key of the mark that a page's bytes were parsed once (the name and value are those of the
+#: parsed-links entries of earlier versions, so that their entries count as marks).
 _PARSED_FORMAT = f"1-{sys.version_info[0]}.{sys.version_info[1]}"
 #: Part of every :meth:`IndexClient.derived` key.
 _DERIVED_FORMAT = f"derived-1-{sys.version_info[0]}.{sys.version_info[1]}"
@@ -825,26 +833,6 @@ class _Page:
                 assert self._load is not None
                 self._links, self._load = self._load(), None
             return self._links
-
-
-def _link_to_row(link: Link) -> tuple[Any, ...]:
-    return (
-        link.filename,
-        link.url,
-        dict(link.hashes),
-        link.requires_python,
-        link.yanked,
-        None if link.metadata_hashes is None else dict(link.metadata_hashes),
-        link.upload_time,
-        link.size,
-    )
-
-
-def _link_from_row(row: tuple[Any, ...], index_url: str) -> Link:
-    filename, url, hashes, requires_python, yanked, metadata_hashes, upload_time, size = row
-    return make_link(
-        filename, url, index_url, hashes, requires_python, yanked, metadata_hashes, upload_time, size
-    )
 
 
 def _reliable_sdist_metadata(data: bytes) -> bool:
