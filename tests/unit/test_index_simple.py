@@ -154,6 +154,46 @@ def test_json_page_fields() -> None:
     assert (old.yanked, old.metadata_hashes) == ("", {})
 
 
+def test_json_page_hashes_urls_and_odd_values_read_as_pip_does() -> None:
+    upper = "AB" * 32
+    body = json.dumps(
+        {
+            "files": [
+                {
+                    "filename": "a-1.tar.gz",
+                    "url": "https://f.example/a-1.tar.gz",
+                    "hashes": {"SHA256": upper},
+                },
+                {"filename": "a-2.tar.gz", "url": f"a-2.tar.gz#sha256={upper}", "hashes": {}},
+                {"filename": "a-3.tar.gz", "url": "https://f.example/a-3.tar.gz#md5=ab", "hashes": None},
+                {
+                    "filename": "a-4.tar.gz",
+                    "url": "https://f.example/a-4.tar.gz#md5=ab",
+                    "hashes": {"sha256": "1"},
+                },
+                {
+                    "filename": 5,
+                    "url": "//cdn.example/a-5.tar.gz",
+                    "upload-time": "",
+                    "size": "3",
+                    "yanked": 0,
+                },
+                {"filename": "no-url.tar.gz"},
+                "not a file",
+            ]
+        }
+    ).encode()
+    links = parse_json_page(body, page_url=PAGE, index_url=INDEX)
+    assert [(link.filename, link.url, dict(link.hashes)) for link in links] == [
+        ("a-1.tar.gz", "https://f.example/a-1.tar.gz", {"sha256": upper.lower()}),
+        ("a-2.tar.gz", "https://example.org/simple/foo/a-2.tar.gz", {"sha256": upper.lower()}),
+        ("a-3.tar.gz", "https://f.example/a-3.tar.gz", {"md5": "ab"}),
+        ("a-4.tar.gz", "https://f.example/a-4.tar.gz", {"sha256": "1"}),
+        ("5", "https://cdn.example/a-5.tar.gz", {}),
+    ]
+    assert (links[4].upload_time, links[4].size, links[4].yanked) == (None, None, "0")
+
+
 def test_truncated_json_and_foreign_content_types_are_errors() -> None:
     with pytest.raises(IndexPageError, match="invalid or truncated JSON"):
         parse_json_page(b'{"files": [{"filename": "foo', page_url=PAGE, index_url=INDEX)
