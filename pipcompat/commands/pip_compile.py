@@ -1062,20 +1062,7 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
         unsafe = (
             frozenset(canonicalize_name(str(n)) for n in unsafe_names) if unsafe_names else UNSAFE_PACKAGES
         )
-        urls: dict[str, str] = {
-            str(canonicalize_name(item.requirement.name)): item.requirement.url
-            for item in top_level
-            if item.requirement is not None and item.requirement.url
-        }
-        editables = {
-            str(canonicalize_name(item.requirement.name))
-            for item in top_level
-            if item.requirement is not None and item.editable
-        }
-        for item in top_level:
-            requirement = item.requirement
-            if requirement is not None and requirement.url in resolved_vcs and not item.editable:
-                urls[str(canonicalize_name(requirement.name))] = resolved_vcs[requirement.url]
+        urls, editables = _direct_references(top_level, resolved_vcs)
         pins: list[CompiledPin] = []
         with tempfile.TemporaryDirectory(prefix="pipcompat-compile-") as temp:
             for package in resolution.packages:
@@ -1101,6 +1088,33 @@ def resolve_pins(settings: CommandSettings, ctx: Context, request: CompileReques
                     )
                 )
     return pins
+
+
+def _direct_references(
+    top_level: Sequence[TopLevel], resolved_vcs: Mapping[str, str]
+) -> tuple[dict[str, str], set[str]]:
+    """The URL each direct reference is written with, by name (a VCS requirement's resolved commit unless
+    it is editable), and the names of the editables."""
+    urls = {
+        str(canonicalize_name(item.requirement.name)): item.requirement.url
+        for item in top_level
+        if item.requirement is not None and item.requirement.url
+    }
+    editables = {
+        str(canonicalize_name(item.requirement.name))
+        for item in top_level
+        if item.requirement is not None and item.editable
+    }
+    for item in top_level:
+        requirement = item.requirement
+        if (
+            requirement is not None
+            and requirement.url
+            and requirement.url in resolved_vcs
+            and not item.editable
+        ):
+            urls[str(canonicalize_name(requirement.name))] = resolved_vcs[requirement.url]
+    return urls, editables
 
 
 def _attach_sources(top_level: Sequence[TopLevel], source: Any) -> list[TopLevel]:
@@ -1401,20 +1415,7 @@ def resolve_universal_pins(
             root = Requirement(str(item.requirement))
             root.marker = drop_extras(root.marker)
             roots.append(RootRequirement(root, item.comes_from, item.is_constraint))
-        urls: dict[str, str] = {
-            str(canonicalize_name(item.requirement.name)): item.requirement.url
-            for item in top_level
-            if item.requirement is not None and item.requirement.url
-        }
-        editables = {
-            str(canonicalize_name(item.requirement.name))
-            for item in top_level
-            if item.requirement is not None and item.editable
-        }
-        for item in top_level:
-            requirement = item.requirement
-            if requirement is not None and requirement.url in resolved_vcs and not item.editable:
-                urls[str(canonicalize_name(requirement.name))] = resolved_vcs[requirement.url]
+        urls, editables = _direct_references(top_level, resolved_vcs)
         resolution = resolve_universal(
             roots, source, resolve_options, request.universe, scoped_preferences=request.scoped_existing
         )

@@ -31,6 +31,7 @@ from packaging.version import InvalidVersion, Version
 from pipcompat.commands.cache import command_cache
 from pipcompat.errors import SUCCESS, PipcompatError, UsageError
 from pipcompat.requirements import FileOptions, ParsedRequirement, RequirementForm, parse_requirements_files
+from pipcompat.resolver.model import WrappingSource
 
 if TYPE_CHECKING:
     from pipcompat.cache import Cache
@@ -636,34 +637,11 @@ class ResolvePolicy:
     """``--resolution``: ``highest``, ``lowest`` or ``lowest-direct``."""
 
 
-class NoDepsSource:
+class NoDepsSource(WrappingSource):
     """A package source whose metadata declares no dependencies (``--no-deps``)."""
 
     def __init__(self, source: Any) -> None:
         self.source = source
-
-    def links(self, name: str) -> list[Link]:
-        links: list[Link] = self.source.links(name)
-        return links
-
-    def derived(self, name: str, kind: str) -> bytes | None:
-        """The source's data derived from *name*'s unchanged pages (see ``IndexClient.derived``)."""
-        get = getattr(self.source, "derived", None)
-        return None if get is None else get(name, kind)
-
-    def store_derived(self, name: str, kind: str, data: bytes) -> None:
-        store = getattr(self.source, "store_derived", None)
-        if store is not None:
-            store(name, kind, data)
-
-    def recall(self, key: str) -> bytes | None:
-        get = getattr(self.source, "recall", None)
-        return None if get is None else get(key)
-
-    def remember(self, key: str, data: bytes) -> None:
-        keep = getattr(self.source, "remember", None)
-        if keep is not None:
-            keep(key, data)
 
     def metadata(self, link: Link) -> bytes:
         data: bytes = self.source.metadata(link)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipcompat.errors import PipcompatError
+from pipcompat.resolver.model import WrappingSource
 
 if TYPE_CHECKING:
     from pipcompat.cache import Cache
@@ -71,7 +72,7 @@ class SdistFetcher:
             self._dir = None
 
 
-class BuildingSource:
+class BuildingSource(WrappingSource):
     """A package source whose sdist metadata, when the index has none, comes from a (metadata) build.
 
     Direct references to source trees (local directories, editables, and VCS checkouts) are registered with
@@ -216,29 +217,6 @@ class BuildingSource:
             if part.startswith("subdirectory="):
                 result["subdirectory"] = part.partition("=")[2]
         return result
-
-    def links(self, name: str) -> list[Link]:
-        links: list[Link] = self.source.links(name)
-        return links
-
-    def derived(self, name: str, kind: str) -> bytes | None:
-        """The source's data derived from *name*'s unchanged pages (see ``IndexClient.derived``)."""
-        get = getattr(self.source, "derived", None)
-        return None if get is None else get(name, kind)
-
-    def store_derived(self, name: str, kind: str, data: bytes) -> None:
-        store = getattr(self.source, "store_derived", None)
-        if store is not None:
-            store(name, kind, data)
-
-    def recall(self, key: str) -> bytes | None:
-        get = getattr(self.source, "recall", None)
-        return None if get is None else get(key)
-
-    def remember(self, key: str, data: bytes) -> None:
-        keep = getattr(self.source, "remember", None)
-        if keep is not None:
-            keep(key, data)
 
     def metadata(self, link: Link) -> bytes:
         from pipcompat.index import SourceBuildUnavailable

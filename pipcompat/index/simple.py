@@ -281,7 +281,6 @@ def parse_json_page(body: bytes, *, page_url: str, index_url: str) -> list[Link]
     joiner: _Joiner | None = None
     links: list[Link] = []
     append = links.append
-    fast = _FAST_LINKS
     # Runs once per file (tens of thousands on big pages, most of a cold resolve's parsing): the common
     # shape (str values, an absolute URL without a fragment, lower-case hashes) takes no call it can skip.
     for entry in files:
@@ -328,30 +327,9 @@ def parse_json_page(body: bytes, *, page_url: str, index_url: str) -> list[Link]
         if size is not None and not isinstance(size, int):
             size = None
         requires_python = entry.get("requires-python") or None
-        if fast:
-            link: Link = _new(Link)
-            _set_attribute(
-                link,
-                "__dict__",
-                {
-                    "filename": filename,
-                    "url": url,
-                    "index_url": index_url,
-                    "hashes": hashes,
-                    "requires_python": requires_python,
-                    "yanked": yanked,
-                    "metadata_hashes": metadata,
-                    "upload_time": upload_time,
-                    "size": size,
-                },
-            )
-            append(link)
-        else:
-            append(
-                make_link(
-                    filename, url, index_url, hashes, requires_python, yanked, metadata, upload_time, size
-                )
-            )
+        append(
+            make_link(filename, url, index_url, hashes, requires_python, yanked, metadata, upload_time, size)
+        )
     return links
 
 

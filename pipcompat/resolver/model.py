@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -32,6 +32,38 @@ class PackageSource(Protocol):
     def prefetch(self, names: Iterable[str]) -> None: ...
 
     def prefetch_metadata(self, links: Iterable[Link]) -> None: ...
+
+
+class WrappingSource:
+    """Base of a source that wraps another (``self.source``) and changes part of what it answers: passes
+    ``links`` through, and the optional cache hooks the resolver uses when the wrapped source has them
+    (``derived``/``store_derived``: data kept for a project's unchanged pages; ``recall``/``remember``:
+    notes by key; see ``IndexClient``)."""
+
+    source: Any
+
+    def links(self, name: str) -> list[Link]:
+        links: list[Link] = self.source.links(name)
+        return links
+
+    def derived(self, name: str, kind: str) -> bytes | None:
+        """The source's data derived from *name*'s unchanged pages (see ``IndexClient.derived``)."""
+        get = getattr(self.source, "derived", None)
+        return None if get is None else get(name, kind)
+
+    def store_derived(self, name: str, kind: str, data: bytes) -> None:
+        store = getattr(self.source, "store_derived", None)
+        if store is not None:
+            store(name, kind, data)
+
+    def recall(self, key: str) -> bytes | None:
+        get = getattr(self.source, "recall", None)
+        return None if get is None else get(key)
+
+    def remember(self, key: str, data: bytes) -> None:
+        keep = getattr(self.source, "remember", None)
+        if keep is not None:
+            keep(key, data)
 
 
 @dataclass(frozen=True)
