@@ -17,9 +17,10 @@ Tools: ``pip --python VENV/bin/python install`` (pip 26.3 in its own venv,
 working tree). pip runs twice in every round: with ``--no-compile`` (bytecode off, as uv's and
 pipcompat's defaults) and with its default (it byte-compiles everything it installs). Configuration is
 off for every tool (``PIP_CONFIG_FILE=/dev/null``, ``UV_NO_CONFIG=1``). Runs are interleaved (round 1 of
-every tool, then round 2 …) so that changes in network speed or machine load hit all tools alike.
-Medians of wall-clock time; after each round the installed distributions (``*.dist-info`` names) of
-every tool are compared.
+every tool, then round 2 …) so that changes in network speed or machine load hit all tools alike;
+before each timed run the kernel's pending write-back is flushed (``sync``, outside the timing), so that
+no tool pays for the files the previous one wrote or removed. Medians of wall-clock time; after each
+round the installed distributions (``*.dist-info`` names) of every tool are compared.
 
 Cold runs download a few hundred MB per tool, so they default to one run (``--cold-runs``).
 This is a script, not a test: run it by hand.
@@ -171,6 +172,10 @@ def make_tools(pip: Path, uv: Path, pipcompat: Path) -> list[Tool]:
 
 
 def time_once(argv: Sequence[str], env: dict[str, str]) -> float:
+    # Whatever the previous run (of any tool) left for the kernel to write back — hundreds of MB of
+    # downloads, venvs of 20,000 files just removed — is flushed first, outside the timing: otherwise the
+    # write-back lands on whichever tool happens to run next.
+    os.sync()
     started = time.perf_counter()
     done = subprocess.run(list(argv), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - started
@@ -372,7 +377,8 @@ def report(
         "pip is "
         "run both with `--no-compile` (same setting) and with its default (it compiles). "
         "Configuration off for "
-        "every tool; tools interleaved round by round. Load average (1/5/15 min) before: "
+        "every tool; tools interleaved round by round, `sync` before each timed run. "
+        "Load average (1/5/15 min) before: "
         f"{loads[0]}, after: {loads[1]}.",
         "",
         table,
