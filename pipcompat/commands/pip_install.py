@@ -343,9 +343,9 @@ def src_dir(settings: CommandSettings, destination: Destination, ctx: Context) -
 def command_line_config(request: Request, settings: CommandSettings, ctx: Context) -> None:
     """pip's reach of the command line's ``-C``/``--config-settings``: the requirements and editables given
     on the command line (not requirement-file lines, which have only their own, nor dependencies)."""
-    from pipcompat.commands.source_builds import build_options
+    from pipcompat.commands.source_builds import command_config_settings
 
-    config = dict(build_options(settings, ctx.environ).config_settings)
+    config = command_config_settings(settings, ctx.environ)
     if not config:
         return
     for root in request.roots:

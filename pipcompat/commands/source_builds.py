@@ -362,11 +362,12 @@ class EnvironmentInstaller:
             self._depth.value = depth
 
 
-def build_options(settings: CommandSettings, environ: Mapping[str, str]) -> Any:
-    from pipcompat.dist.build import BuildOptions
-
-    isolation, config, check_build_deps = _build_settings(settings, environ)
-    return BuildOptions(isolation=isolation, config_settings=config, check_build_deps=check_build_deps)
+def command_config_settings(
+    settings: CommandSettings, environ: Mapping[str, str]
+) -> dict[str, str | list[str]]:
+    """The command's ``-C``/``--config-settings`` (checked as pip checks them), without importing the build
+    machinery: most installs build nothing."""
+    return _build_settings(settings, environ)[1]
 
 
 def _build_settings(

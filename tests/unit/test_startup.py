@@ -190,6 +190,39 @@ def test_a_plain_compile_asks_for_its_pages_before_loading_the_resolver_and_neve
     assert _matching(modules, COMPILE_NEVER) == []
 
 
+#: Not imported by an install whose wheels all come from the index: the build machinery and what it
+#: pulls in (``pipcompat.dist.build``, the ``build`` package, the venv builder of build environments).
+INSTALL_OF_WHEELS_NEVER = ("build", "pipcompat.dist.build", "pipcompat.env.venv")
+
+
+def test_an_install_of_wheels_never_loads_the_build_machinery(
+    index_server: IndexServerFactory, tmp_path: Path
+) -> None:
+    server = index_server([PackageSpec("app", "1.0", deps=["lib"]), PackageSpec("lib", "1.0")])
+    env = {
+        "PIP_CONFIG_FILE": os.devnull,
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "PIPCOMPAT_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": str(Path(pipcompat.__file__).resolve().parent.parent),
+    }
+    target = tmp_path / "target"
+    argv = ["pip", "--python", sys.executable, "install", "-i", server.url, "--target", str(target)]
+    argv += ["app", "-C", "key=value"]
+    done = subprocess.run(
+        [sys.executable, "-c", COMPILE_RUN_PROBE, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    )
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["status"] == 0, report["stderr"]
+    assert sorted(p.name for p in target.glob("*.dist-info")) == ["app-1.0.dist-info", "lib-1.0.dist-info"]
+    assert _matching(set(report["modules"]), INSTALL_OF_WHEELS_NEVER) == []
+
+
 # -- pipcompat venv ----------------------------------------------------------------------------------------
 VENV_PROBE = """
 import json, subprocess, sys
