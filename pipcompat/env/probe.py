@@ -273,7 +273,12 @@ def _run_probe(executable: str) -> dict[str, Any]:
 
 
 def probe_interpreter(executable: str | os.PathLike[str], cache: Cache | None = None) -> Interpreter:
-    """Describe the interpreter at *executable*, from the cache when its file has not changed."""
+    """Describe the interpreter at *executable*, from the cache when its file has not changed.
+
+    A virtual environment not seen before is described without running it when another environment of
+    the same base interpreter, made the same way, was probed before (see :func:`_derived_probe`): a CI
+    job's fresh ``python -m venv`` spawns nothing more.
+    """
     path = os.fspath(executable)
     if cache is None:
         return Interpreter.from_probe(_run_probe(path))
@@ -282,9 +287,139 @@ def probe_interpreter(executable: str | os.PathLike[str], cache: Cache | None = 
     try:
         data = json.loads(entry.read_bytes())
     except (OSError, ValueError):
-        data = _run_probe(path)
+        venv = _plain_venv(path)
+        template = cache.entry("interpreters", venv.template_key).with_suffix(".json") if venv else None
+        data = _derived_probe(venv, template) if venv is not None and template is not None else None
+        if data is None:
+            data = _run_probe(path)
+            if venv is not None and template is not None and _derivable(data, venv):
+                write_atomic(template, json.dumps({"root": venv.root, "probe": data}).encode())
         write_atomic(entry, json.dumps(data).encode())
     return Interpreter.from_probe(data)
+
+
+# -- probes of new virtual environments, from an earlier one's -------------------------------------------
+@dataclass(frozen=True)
+class _PlainVenv:
+    """A virtual environment without system site packages, as far as its files tell."""
+
+    root: str
+    executable: str
+    template_key: str
+    """Names the base interpreter (the file the executable resolves to, and its ``stat``), the
+    executable's name inside the environment and what ``pyvenv.cfg`` says about the base: environments
+    with the same key differ in their root only."""
+
+
+def _plain_venv(executable: str) -> _PlainVenv | None:
+    """*executable* as ``<root>/bin/<name>`` of a virtual environment whose ``pyvenv.cfg`` does not include
+    the system site packages (``None`` otherwise, or on Windows)."""
+    if os.name != "posix":
+        return None
+    path = os.path.abspath(executable)
+    bin_dir, name = os.path.split(path)
+    root = os.path.dirname(bin_dir)
+    if os.path.basename(bin_dir) != "bin" or root in ("", os.sep):
+        return None
+    try:
+        with open(os.path.join(root, "pyvenv.cfg"), encoding="utf-8") as stream:
+            text = stream.read()
+        real = os.path.realpath(path)
+        info = os.stat(real)
+    except (OSError, UnicodeDecodeError):
+        return None
+    config: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            config[key.strip().lower()] = value.strip()
+    if config.get("include-system-site-packages", "false").lower() != "false" or "home" not in config:
+        return None
+    facts = [
+        "venv-template",
+        str(PROBE_VERSION),
+        real,
+        str(info.st_mtime_ns),
+        str(info.st_size),
+        str(info.st_ino),
+        name,
+        *(f"{key}={config.get(key, '')}" for key in ("home", "version", "version_info", "implementation")),
+    ]
+    return _PlainVenv(root, path, digest_key(*facts))
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + os.sep)
+
+
+def _derivable(data: Mapping[str, Any], venv: _PlainVenv) -> bool:
+    """Whether *data*, the probe of *venv*, can describe another environment by changing its root: the
+    environment's paths all lie under its root, and nothing of the base interpreter does."""
+    root = venv.root
+    try:
+        site_dirs = [str(p) for p in data["site_packages"]]
+        return (
+            bool(data["is_venv"])
+            and data["prefix"] == root
+            and data["exec_prefix"] == root
+            and data["executable"] == venv.executable
+            and not _under(str(data["base_prefix"]), root)
+            and not _under(str(data["base_exec_prefix"]), root)
+            and bool(site_dirs)
+            and all(_under(p, root) for p in site_dirs)
+        )
+    except (KeyError, TypeError):
+        return False
+
+
+def _rooted(value: Any, old: str, new: str) -> Any:
+    """*value* with every path under *old* moved under *new* (strings, lists and mappings, recursively)."""
+    if isinstance(value, str):
+        return new + value[len(old) :] if _under(value, old) else value
+    if isinstance(value, list):
+        return [_rooted(item, old, new) for item in value]
+    if isinstance(value, dict):
+        return {key: _rooted(item, old, new) for key, item in value.items()}
+    return value
+
+
+def _derived_probe(venv: _PlainVenv, template: Path) -> dict[str, Any] | None:
+    """What the probe would say about *venv*, from the probe of another environment of the same key
+    (:attr:`_PlainVenv.template_key`) kept at *template*; ``None`` when there is none, or it does not fit.
+
+    Every path under the other environment's root moves under this one's; its ``sys.path`` keeps the
+    entries before the first site directory (the standard library's) and the site directories: what
+    ``.pth`` files added there belongs to the other environment (this one's own ``.pth`` files are read
+    where the path is used, :func:`pipcompat.env.syspath.target_sys_path`).
+    """
+    try:
+        kept = json.loads(template.read_bytes())
+        old, probe = str(kept["root"]), kept["probe"]
+        if not isinstance(probe, dict) or old == venv.root:
+            return None
+        data: dict[str, Any] = _rooted(probe, old, venv.root)
+        site_dirs = [str(p) for p in data["site_packages"]]
+        sys_path = [str(p) for p in data["sys_path"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    first_site = next((i for i, p in enumerate(sys_path) if p in site_dirs), None)
+    if first_site is None or any(_under(p, venv.root) for p in sys_path[:first_site]):
+        return None
+    data["sys_path"] = [*sys_path[:first_site], *(p for p in sys_path[first_site:] if p in site_dirs)]
+    if not _derivable(data, venv) or _mentions(data, old, venv.root):
+        return None  # a path of the other environment that this one cannot simply inherit
+    return data
+
+
+def _mentions(value: Any, old: str, new: str) -> bool:
+    """Whether a string in *value* still names *old* anywhere (other than as part of *new*)."""
+    if isinstance(value, str):
+        return old in value.replace(new, "")
+    if isinstance(value, list):
+        return any(_mentions(item, old, new) for item in value)
+    if isinstance(value, dict):
+        return any(_mentions(item, old, new) for item in value.values())
+    return False
 
 
 def probe_cache_entry(executable: str | os.PathLike[str], cache: Cache) -> Path:
