@@ -214,6 +214,9 @@ def _build(
         if identifier == PYTHON:
             continue
         by_name.setdefault(candidate.name, []).append(candidate)
+    roots_by_name: dict[str, list[RootRequirement]] = {}
+    for root in active:
+        roots_by_name.setdefault(canonicalize_name(root.requirement.name), []).append(root)
     packages: list[ResolvedPackage] = []
     for name in sorted(by_name):
         group = by_name[name]
@@ -238,9 +241,7 @@ def _build(
         sources: list[str] = []
         pin_operator = "=="
         requested = False
-        for root in active:
-            if str(canonicalize_name(root.requirement.name)) != name:
-                continue
+        for root in roots_by_name.get(name, ()):
             if not root.is_constraint:
                 requested = True
                 for spec in root.requirement.specifier:

@@ -19,6 +19,7 @@ from pipcompat.models import Link
 from pipcompat.resolver.finder import (
     FileChoice,
     ProjectCache,
+    Selection,
     is_pinned,
     parse_version,
     sdist_version,
@@ -30,6 +31,10 @@ from pipcompat.resolver.target import marker_environment
 
 PYTHON = "<python>"
 """The identifier of the target interpreter, a virtual project every ``Requires-Python`` depends on."""
+
+
+Preference = tuple[bool, bool, bool, bool, int, int, str]
+"""What ``get_preference`` ranks by (lowest first)."""
 
 
 def identifier_of(name: str, extras: frozenset[str]) -> str:
@@ -54,6 +59,21 @@ class Req:
     text: str = ""
     source: str | None = None
     original: Requirement | None = None
+    # Facts the provider asks for thousands of times per resolution, computed once when the Req is made.
+    pinned: bool = field(init=False, repr=False)
+    """Whether the specifier pins one version (``==`` without a wildcard, or ``===``)."""
+    spec_key: str = field(init=False, repr=False)
+    """The specifier as text: equal texts mean equal specifiers (for caching what they select)."""
+    any_version: bool = field(init=False, repr=False)
+    """No URL and an empty specifier: every candidate of the project satisfies it."""
+    satisfied: dict[Candidate, bool] = field(init=False, repr=False, default_factory=dict)
+    """``is_satisfied_by`` answers by candidate (candidates hash by identity, as Reqs do)."""
+
+    def __post_init__(self) -> None:
+        spec_key = str(self.specifier)
+        object.__setattr__(self, "spec_key", spec_key)
+        object.__setattr__(self, "pinned", bool(spec_key) and is_pinned(self.specifier))
+        object.__setattr__(self, "any_version", not spec_key and not self.url)
 
     @property
     def identifier(self) -> str:
@@ -156,7 +176,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self.display_names: dict[str, str] = {}
         self._env = marker_environment(self.target)
         self._dependency_reqs: dict[tuple[str, Version, str | None], list[Req]] = {}
-        self._satisfied: dict[tuple[Req, Candidate], bool] = {}
+        self._selections: dict[tuple[str, frozenset[str]], Selection] = {}
 
     # -- resolvelib interface -------------------------------------------------------------------------
 
@@ -170,13 +190,55 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         candidates: Mapping[str, Iterator[Candidate]],
         information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
         backtrack_causes: Sequence[RequirementInformation[Req, Candidate]],
-    ) -> tuple[bool, bool, bool, bool, int, int, str]:
+    ) -> Preference:
+        return self._preference(identifier, information)
+
+    def narrow_requirement_selection(
+        self,
+        identifiers: Iterable[str],
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
+        backtrack_causes: Sequence[RequirementInformation[Req, Candidate]],
+    ) -> list[str]:
+        """The one identifier ``get_preference`` ranks first (resolvelib ≥ 1.1 asks this before ranking).
+
+        resolvelib then pins it without calling ``get_preference`` for every unpinned identifier of every
+        round, which cost more than the rest of the provider. The choice is the same: the preference's last
+        element is the identifier itself, so exactly one identifier has the smallest preference.
+        """
+        preference = self._preference
+        best: str | None = None
+        best_key: Preference | None = None
+        for identifier in identifiers:
+            if identifier == PYTHON:
+                return [PYTHON]
+            key = preference(identifier, information)
+            if best_key is None or key < best_key:
+                best, best_key = identifier, key
+        return [] if best is None else [best]
+
+    def _preference(
+        self,
+        identifier: str,
+        information: Mapping[str, Iterator[RequirementInformation[Req, Candidate]]],
+    ) -> Preference:
+        """Direct URLs, then exact pins, then previously pinned versions, then projects that took part in
+        the most conflicts so far, then fewest candidates, then by identifier (lowest first)."""
         if identifier == PYTHON:
             return (False, False, False, False, 0, 0, "")
-        reqs = [info.requirement for info in information[identifier]]
-        name = reqs[0].name if reqs else identifier
-        direct = any(r.url for r in reqs)
-        pinned = any(is_pinned(r.specifier) for r in reqs)
+        name: str | None = None
+        direct = pinned = False
+        for info in information[identifier]:
+            req = info.requirement
+            if name is None:
+                name = req.name
+            if req.url:
+                direct = True
+            if req.pinned:
+                pinned = True
+        if name is None:
+            name = identifier
         return (
             True,
             not direct,
@@ -207,13 +269,18 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             return self._direct_matches(
                 name=name, extras=extras, urls=urls, reqs=reqs, constraint=constraint, bad=bad
             )
-        specifier = SpecifierSet()
-        for req in reqs:
-            specifier &= req.specifier
-        if constraint is not None:
-            specifier &= constraint.specifier
         project = self.projects.get(name)
-        selection = select(project, specifier, self.options)
+        # The same specifiers come back often (a requirement added by one more parent changes nothing):
+        # select once per distinct set of them.
+        selection_key = (name, frozenset([r.spec_key for r in reqs]))
+        selection = self._selections.get(selection_key)
+        if selection is None:
+            specifier = SpecifierSet()
+            for req in reqs:
+                specifier &= req.specifier
+            if constraint is not None:
+                specifier &= constraint.specifier
+            selection = self._selections[selection_key] = select(project, specifier, self.options)
         entries = selection.matches
         lowest = self.options.strategy == "lowest" or (
             self.options.strategy == "lowest-direct" and name in self.direct_names
@@ -246,18 +313,22 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         return result
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
+        # resolvelib asks the same question many times (every pin against every requirement, each round):
+        # answer each once, kept on the Req by candidate (both hash by identity; the provider keeps both).
+        memo = requirement.satisfied
+        ok = memo.get(candidate)
+        if ok is not None:
+            return ok
         if requirement.url:
-            return candidate.direct_url is not None and strip_fragment(requirement.url) == strip_fragment(
+            ok = candidate.direct_url is not None and strip_fragment(requirement.url) == strip_fragment(
                 candidate.direct_url
             )
-        # resolvelib asks the same question many times (every pin against every requirement, each round):
-        # answer each once. Reqs and candidates hash by identity (cheap), and the provider keeps both.
-        key = (requirement, candidate)
-        try:
-            return self._satisfied[key]
-        except KeyError:
-            ok = self._satisfied[key] = requirement.specifier.contains(candidate.version, prereleases=True)
-            return ok
+        elif requirement.any_version:
+            ok = True
+        else:
+            ok = requirement.specifier.contains(candidate.version, prereleases=True)
+        memo[candidate] = ok
+        return ok
 
     def get_dependencies(self, candidate: Candidate) -> list[Req]:
         if candidate.name == PYTHON:
