@@ -607,7 +607,10 @@ def make_client(settings: CommandSettings, ctx: Context, options: FileOptions, c
         index_strategy=index.index_strategy,
         reporter=_Reporter(ctx),  # type: ignore[arg-type]
         environ=ctx.environ,
-        max_workers=16,
+        # Project pages: 8 threads (one connection each) fetched a warm data-science resolve's 121 pages as
+        # fast as 16 did, with less CPU (fewer TLS handshakes, less contention for the GIL); see
+        # docs/benchmarks.md. Downloads have their own 8 threads (``prepare_wheels``).
+        max_workers=8,
     )
 
 
