@@ -320,7 +320,7 @@ def prune(cache: Cache, *, waiting: Callable[[], None] | None = None) -> Removal
     - temporary leftovers (``*.tmp``, ``*.part``, ``*.bad``) of processes that died;
     - partial ``archives`` entries (neither a manifest nor a seeded ``files`` tree);
     - lock files whose entry does not exist;
-    - interpreter probes of interpreters that are gone;
+    - interpreter probes of interpreters that are gone (and the no-op audits remembered beside them);
     - in the ``git`` bucket, half-made mirrors and checkouts and their stale locks (never anything inside a
       repository: git keeps empty directories of its own);
     - directories left empty.
@@ -408,6 +408,11 @@ def _complete_archive(entry: Path) -> bool:
 
 
 def _probe_is_stale(entry: Path) -> bool:
+    """A probe whose interpreter is gone; a no-op install's remembered audit (``<key>.audit``, see
+    :mod:`pipcompat.cli.install_noop`) goes with its probe (``<key>.json``)."""
+    if entry.suffix == ".audit":
+        probe = entry.with_suffix(".json")
+        return not probe.is_file() or _probe_is_stale(probe)
     try:
         data = json.loads(entry.read_bytes())
         executable = data["executable"]

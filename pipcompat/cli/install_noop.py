@@ -23,7 +23,9 @@ standard library's :mod:`os` and :mod:`re` (plus :mod:`json` for the cached inte
    take the full path;
 5. the audit itself: :func:`pipcompat.install.quick_audit.audit`, the same walk as
    :func:`pipcompat.install.satisfied.satisfied_closure` (requirements, their installed dependencies with
-   the extras asked for, markers for the target), on the installed ``*.dist-info`` names and ``METADATA``.
+   the extras asked for, markers for the target), on the installed ``*.dist-info`` names and ``METADATA``
+   — or the answer of an earlier audit with the same fingerprint whose ``METADATA`` files have not
+   changed since (:func:`_remembered`; a successful install through the full path leaves one).
 
 When all of that says "satisfied", it prints exactly what the full path prints (``Audited N packages in
 …`` on stderr, nothing with ``-q``) and returns 0. Anything missing or not matching, and any doubt
@@ -41,8 +43,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any
-
-    from pipcompat.install.quick_audit import QuickRequirement
 
 #: Options a no-op never uses (index and network options), with whether they take a value. They may appear
 #: on the command line, in requirement files (the file-level ones), in ``pip.conf`` and as variables.
@@ -367,19 +367,22 @@ def probe_cache_path(executable: str, cache_root: str) -> str | None:
         parts.append("-")
     else:
         parts.append(f"{cfg.st_mtime_ns}:{cfg.st_size}")
-    try:  # the built-in module: no OpenSSL to load for one small hash
+    key = _sha256_hex("\0".join(parts).encode())[:32]
+    return os.path.join(cache_root, INTERPRETERS_BUCKET, key[:2], key[2:4], key + ".json")
+
+
+def _sha256_hex(data: bytes) -> str:
+    try:  # the built-in module: no OpenSSL to load for a small hash
         from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         try:
             from _sha2 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
         except ImportError:
             from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    key = str(sha256("\0".join(parts).encode()).hexdigest())[:32]
-    return os.path.join(cache_root, INTERPRETERS_BUCKET, key[:2], key[2:4], key + ".json")
+    return str(sha256(data).hexdigest())
 
 
-def _target_probe(executable: str, cache_root: str) -> dict[str, Any]:
-    path = probe_cache_path(executable, cache_root)
+def _target_probe(path: str | None, executable: str) -> dict[str, Any]:
     if path is None:
         raise _NotFast(executable)
     try:
@@ -476,9 +479,8 @@ def _read_requirement_file(path: str, cwd: str) -> list[str]:
     return lines
 
 
-def _requirements(files: Sequence[str], args: Sequence[str], cwd: str) -> list[QuickRequirement]:
-    from pipcompat.install.quick_audit import parse_requirement
-
+def _requirement_texts(files: Sequence[str], args: Sequence[str], cwd: str) -> list[str]:
+    """The requirement specifiers of the command line and its requirement files, in order."""
     texts: list[str] = []
     for arg in args:
         if _looks_like_path_or_url(arg):
@@ -488,31 +490,147 @@ def _requirements(files: Sequence[str], args: Sequence[str], cwd: str) -> list[Q
         if "://" in path or path.startswith("file:"):
             raise _NotFast(path)
         texts += _read_requirement_file(path, cwd)
-    return [parse_requirement(text) for text in texts]
+    return texts
 
 
 # -- the fast path ------------------------------------------------------------------------------------------
-def quick_audit_count(argv: Sequence[str], environ: Mapping[str, str], cwd: str) -> tuple[int, int] | None:
+def quick_audit_count(
+    argv: Sequence[str], environ: Mapping[str, str], cwd: str, *, remember: bool = False
+) -> tuple[int, int] | None:
     """``(packages audited, quiet count)`` when the environment satisfies ``pipcompat pip`` *argv* by the
-    rules in this module's docstring; ``None`` for the full path."""
-    from pipcompat.install.quick_audit import Doubt, audit, scan
+    rules in this module's docstring; ``None`` for the full path.
 
+    An audit that found everything satisfied is remembered next to the target's probe (see
+    :func:`_remembered`); with *remember* the audit is always done and remembered (after an install).
+    """
     try:
         python, files, args, quiet = _read_argv(argv)
         cache_root = _check_configuration(environ, cwd)
         executable = _target_executable(python, environ, cwd)
-        probe = _target_probe(executable, cache_root)
+        probe_path = probe_cache_path(executable, cache_root)
+        probe = _target_probe(probe_path, executable)
         markers = probe.get("markers")
-        if not isinstance(markers, dict):
+        if probe_path is None or not isinstance(markers, dict):
             return None
-        requirements = _requirements(files, args, cwd)
-        installed = scan(_sys_path(probe, environ, cwd))
-        names = audit(requirements, installed, markers)
-    except (_NotFast, Doubt):
+        texts = _requirement_texts(files, args, cwd)
+        sys_path = _sys_path(probe, environ, cwd)
+        listings = _listings(sys_path)
+    except _NotFast:
+        return None
+    fingerprint = _fingerprint(texts, sys_path, listings, markers)
+    record = probe_path[: -len(".json")] + ".audit"
+    if not remember:
+        count = _remembered(record, fingerprint)
+        if count is not None:
+            return count, quiet
+    from pipcompat.install.quick_audit import Doubt, audit, parse_requirement, scan
+
+    try:
+        installed = scan(sys_path, listings)
+        names = audit([parse_requirement(text) for text in texts], installed, markers)
+    except Doubt:
         return None
     if names is None:
         return None
+    paths = [dist.path for name in sorted(names) if (dist := installed[name]) is not None]
+    _remember(record, fingerprint, len(names), paths)
     return len(names), quiet
+
+
+# -- the remembered audit -----------------------------------------------------------------------------------
+#: Bump when what the audit decides, or how the fingerprint is made, changes.
+AUDIT_RECORD_VERSION = 1
+
+
+def _listings(sys_path: Sequence[str]) -> dict[str, list[str]]:
+    """Every directory of *sys_path* that can be listed, with its entries (sorted)."""
+    found: dict[str, list[str]] = {}
+    for location in sys_path:
+        if location in found:
+            continue
+        try:
+            found[location] = sorted(os.listdir(location or "."))
+        except OSError:
+            continue
+    return found
+
+
+def _fingerprint(
+    texts: Sequence[str],
+    sys_path: Sequence[str],
+    listings: Mapping[str, list[str]],
+    markers: Mapping[str, Any],
+) -> str:
+    """Everything an audit's answer depends on but the installed metadata files: the requirements, the
+    target's ``sys.path`` and marker environment, and the name of every entry of its directories (a
+    distribution added, removed or shadowed changes a listing)."""
+    import json
+
+    data = json.dumps(
+        [AUDIT_RECORD_VERSION, list(texts), list(sys_path), listings, dict(markers)], sort_keys=True
+    )
+    return _sha256_hex(data.encode("utf-8", "surrogateescape"))
+
+
+def _stamp(dist_info: str) -> list[int] | None:
+    try:
+        info = os.stat(os.path.join(dist_info, "METADATA"))
+    except OSError:
+        return None
+    return [info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino]
+
+
+def _remembered(record: str, fingerprint: str) -> int | None:
+    """The count of an earlier audit of the same fingerprint whose ``METADATA`` files are unchanged (their
+    ``stat``: times, size, inode); ``None`` when there is none."""
+    import json
+
+    try:
+        with open(record, "rb") as stream:
+            data = json.loads(stream.read())
+        if data["fingerprint"] != fingerprint:
+            return None
+        for path, stamp in data["metadata"]:
+            if _stamp(path) != stamp:
+                return None
+        count = data["count"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return count if isinstance(count, int) else None
+
+
+def _remember(record: str, fingerprint: str, count: int, dist_infos: Sequence[str]) -> None:
+    """Keep the answer of an audit for :func:`_remembered` (best effort: a cache that cannot be written
+    only means the next audit reads the metadata again)."""
+    import json
+
+    stamps = []
+    for path in dist_infos:
+        stamp = _stamp(path)
+        if stamp is None:
+            return
+        stamps.append([path, stamp])
+    data = json.dumps({"fingerprint": fingerprint, "count": count, "metadata": stamps}).encode()
+    temp = f"{record}.{os.getpid()}.tmp"
+    try:
+        with open(temp, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, record)
+    except OSError:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+
+
+def remember_after_install(argv: Sequence[str]) -> None:
+    """After the full path installed ``pipcompat pip`` *argv*: audit once more and remember the answer, so
+    that the same command next time is answered from :func:`_remembered`. Never fails the install."""
+    try:
+        cwd = os.getcwd()
+        quick_audit_count(argv, os.environ, cwd, remember=True)
+    except Exception:  # a cache for later runs: the install itself succeeded
+        return
 
 
 def try_noop(argv: Sequence[str]) -> int | None:

@@ -81,6 +81,12 @@ def dispatch(argv: Sequence[str]) -> int:
         status = try_noop(rest)
         if status is not None:
             return status
+        status = _load(target)(rest) if target is not None else 1
+        if status == 0:
+            from pipcompat.cli.install_noop import remember_after_install
+
+            remember_after_install(rest)
+        return status
     if target is not None:
         return _load(target)(rest)
     import difflib

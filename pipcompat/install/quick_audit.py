@@ -526,11 +526,14 @@ def read_headers(dist_info: str) -> dict[str, list[str]]:
     return headers
 
 
-def scan(sys_path: Iterable[str]) -> dict[str, QuickDistribution | None]:
+def scan(
+    sys_path: Iterable[str], listings: Mapping[str, list[str]] | None = None
+) -> dict[str, QuickDistribution | None]:
     """The distributions of *sys_path*, first of each name (``None``: one this module does not read).
 
     Mirrors :func:`pipcompat.env.installed.scan_installed`; raises :class:`Doubt` for eggs, ``.egg-link``
-    files and an install journal left in a directory.
+    files and an install journal left in a directory. *listings*: the directories' entries when already
+    listed (a directory not in it could not be listed).
     """
     found: dict[str, QuickDistribution | None] = {}
     for location in sys_path:
@@ -538,10 +541,15 @@ def scan(sys_path: Iterable[str]) -> dict[str, QuickDistribution | None]:
             continue
         if location.lower().endswith(".egg"):
             raise Doubt(location)
-        try:
-            children = os.listdir(location or ".")
-        except OSError:
-            continue
+        if listings is not None:
+            if location not in listings:
+                continue
+            children = listings[location]
+        else:
+            try:
+                children = os.listdir(location or ".")
+            except OSError:
+                continue
         for child in children:
             lower = child.lower()
             if lower.endswith(".dist-info"):

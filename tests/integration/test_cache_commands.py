@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -338,3 +339,19 @@ def test_prune_tidies_the_git_bucket_without_touching_repositories(ctx: TestCont
     assert done.stdout.strip() == b"true"
     assert (checkout / "empty-in-the-project").is_dir()
     assert (git_dir / "db" / "0123abcd.lock").exists()
+
+
+def test_prune_keeps_a_remembered_audit_while_its_probe_stays(ctx: TestContext) -> None:
+    cache = Cache(ctx.cache_dir)
+    live_probe = cache.entry("interpreters", "beef" + "0" * 28).with_suffix(".json")
+    live_probe.parent.mkdir(parents=True)
+    live_probe.write_text(json.dumps({"executable": sys.executable}))
+    live_audit = live_probe.with_suffix(".audit")
+    live_audit.write_text("{}")
+    orphan_audit = cache.entry("interpreters", "cafe" + "0" * 28).with_suffix(".audit")
+    orphan_audit.parent.mkdir(parents=True)
+    orphan_audit.write_text("{}")
+    ctx.run("cache", "prune").assert_success()
+    assert live_probe.exists()
+    assert live_audit.exists()
+    assert not orphan_audit.exists()

@@ -214,3 +214,62 @@ def test_a_no_op_install_imports_nothing_heavy(ctx: TestContext, venv: Path) -> 
     modules = set(report["modules"])
     heavy = {m for m in modules if any(m == f or m.startswith(f + ".") for f in NOOP_FORBIDDEN)}
     assert not heavy, f"imported {sorted(heavy)}"
+
+
+# -- the remembered audit ------------------------------------------------------------------------------------
+def audit_record(ctx: TestContext, venv: Path) -> Path:
+    records = list((ctx.cache_dir / "interpreters-v1").glob("*/*/*.audit"))
+    assert len(records) == 1, records
+    return records[0]
+
+
+def test_an_install_remembers_its_audit_and_the_next_no_op_answers_from_it(
+    ctx: TestContext, venv: Path
+) -> None:
+    record = audit_record(ctx, venv)  # written by the install in the fixture
+    before = json.loads(record.read_bytes())
+    assert before["count"] == 3
+    assert sorted(Path(path).name for path, _stamp in before["metadata"]) == [
+        "app-1.0.dist-info",
+        "lib-2.0.dist-info",
+        "util-1.0.dist-info",
+    ]
+    fast = install(ctx, venv, "-r", "requirements.txt").assert_success()
+    assert audit_line(fast) == "Audited 3 packages"
+    assert json.loads(record.read_bytes()) == before
+
+
+def test_a_metadata_file_changed_in_place_is_audited_again(ctx: TestContext, venv: Path) -> None:
+    assert quick(ctx, venv, "-r", "requirements.txt") == (3, 0)
+    site = next(venv.glob("lib/python*/site-packages"))
+    metadata = next(site.glob("app-1.0.dist-info")) / "METADATA"
+    text = metadata.read_text()
+    metadata.write_text(text.replace("Requires-Dist:", "Requires-Dist: missing\nRequires-Dist:", 1))
+    assert quick(ctx, venv, "-r", "requirements.txt") is None
+
+
+def test_a_distribution_removed_or_added_is_audited_again(
+    ctx: TestContext, venv: Path, server: IndexServer
+) -> None:
+    site = next(venv.glob("lib/python*/site-packages"))
+    assert quick(ctx, venv, "app") == (3, 0)
+    (site / "stray.egg-link").write_text("/nowhere\n")  # something the audit cannot vouch for
+    assert quick(ctx, venv, "app") is None
+    (site / "stray.egg-link").unlink()
+    assert quick(ctx, venv, "app") == (3, 0)
+    shutil.rmtree(next(site.glob("lib-2.0.dist-info")))
+    assert quick(ctx, venv, "app") is None
+
+
+def test_other_requirements_or_another_sys_path_are_audited_again(ctx: TestContext, venv: Path) -> None:
+    assert quick(ctx, venv, "-r", "requirements.txt") == (3, 0)
+    ctx.write("requirements.txt", "app==1.0\nlib==2.0\nutil==1.0\nnever==1.0\n")
+    assert quick(ctx, venv, "-r", "requirements.txt") is None
+    ctx.write("requirements.txt", "app==1.0\n")
+    assert quick(ctx, venv, "-r", "requirements.txt") == (3, 0)
+    shadow = ctx.temp_dir / "shadow"
+    shadow.mkdir()
+    (shadow / "app-0.5.dist-info").mkdir()
+    (shadow / "app-0.5.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: app\nVersion: 0.5\n")
+    argv = ["--python", str(venv_python(venv)), "install", "-r", "requirements.txt"]
+    assert quick_audit_count(argv, {**ctx.env, "PYTHONPATH": str(shadow)}, str(ctx.temp_dir)) is None
