@@ -13,26 +13,44 @@ def _default_mode() -> int:
     return 0o666 & ~mask
 
 
+def _temp_file(directory: str, name: str) -> tuple[int, str]:
+    """A new temporary file next to *name* in *directory* (made, with its parents, only if it is missing).
+
+    The file is created first and the directory only when that fails: most writes go to a directory that
+    exists, and every system call costs a writer under load (a thread that drops the GIL for one waits to
+    get it back).
+    """
+    prefix = f".{name}."
+    try:
+        return tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".tmp")
+    except FileNotFoundError:
+        os.makedirs(directory, exist_ok=True)
+        return tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".tmp")
+
+
 def replace_file(path: str | os.PathLike[str], data: bytes, *, keep_mode: bool = False) -> None:
     """Write *data* to *path* so that readers see the old content or the new, never a part of it.
 
-    The data goes to a temporary file in the same directory, which is then renamed over *path*. With
-    ``keep_mode`` (for files a person owns: configuration, an output file) a symbolic link is followed, so
-    its target is replaced, and the file keeps its permissions (new files get the umask's).
+    The data goes to a temporary file in the same directory (made if it is missing), which is then renamed
+    over *path*. With ``keep_mode`` (for files a person owns: configuration, an output file) a symbolic link
+    is followed, so its target is replaced, and the file keeps its permissions (new files get the umask's).
     """
     target = os.path.realpath(path) if keep_mode else os.fspath(path)
     directory = os.path.dirname(target) or "."
-    os.makedirs(directory, exist_ok=True)
     mode: int | None = None
     if keep_mode:
         try:
             mode = os.stat(target).st_mode & 0o7777
         except FileNotFoundError:
             mode = _default_mode()
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    fd, temp = _temp_file(directory, os.path.basename(target))
     try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         if mode is not None:
             os.chmod(temp, mode)
         os.replace(temp, target)

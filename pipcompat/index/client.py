@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -193,7 +194,8 @@ class IndexClient:
         self._closed = False
         self._pages: dict[str, _Task[_Page]] = {}
         self._links: dict[str, list[Link]] = {}
-        self._page_keys: dict[str, str | None] = {}
+        self._page_keys: dict[str, tuple[str | None, bool]] = {}
+        self._writer = _Writer()
         self._find_links_task: _Task[list[Link]] | None = None
         self._metadata: dict[str, _Task[bytes]] = {}
         self._metadata_files_work: dict[str, bool] = {}
@@ -266,6 +268,7 @@ class IndexClient:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        self._writer.flush()
         self._session.close()
 
     def __enter__(self) -> IndexClient:
@@ -381,24 +384,27 @@ class IndexClient:
 
     # -- what callers derive from unchanged pages ------------------------------------------------------
 
-    def _pages_key(self, canonical: str) -> str | None:
-        """A key for the exact bytes of every page behind ``links(canonical)``; ``None`` when there is none
-        (no cache, find-links in play, local pages)."""
+    def _pages_key(self, canonical: str) -> tuple[str | None, bool]:
+        """A key for the exact bytes of every page behind ``links(canonical)`` (``None`` when there is none:
+        no cache, find-links in play, local pages), and whether any of those pages is new to the cache (then
+        nothing can have been derived from them before)."""
         with self._lock:
-            if canonical in self._page_keys:
-                return self._page_keys[canonical]
+            known = self._page_keys.get(canonical)
+        if known is not None:
+            return known
         key: str | None = None
+        fresh = False
         if self.cache is not None and not self.find_links:
             parts: list[str] = [_DERIVED_FORMAT]
             for page in self._project_pages(canonical):
                 if page.key is None:
                     break
                 parts.append(page.key)
+                fresh = fresh or page.fresh
             else:
                 key = digest_key("pages", *parts)
         with self._lock:
-            self._page_keys.setdefault(canonical, key)
-        return key
+            return self._page_keys.setdefault(canonical, (key, fresh))
 
     def derived(self, name: str, kind: str) -> bytes | None:
         """What a caller stored with :meth:`store_derived` for *name*'s links under *kind*, if the pages
@@ -407,8 +413,9 @@ class IndexClient:
         The resolver keeps its evaluation of a project's files for one target here: a warm run whose pages
         did not change never parses them again.
         """
-        key = self._pages_key(canonical_name(name))
-        if key is None or self.cache is None:
+        key, fresh = self._pages_key(canonical_name(name))
+        if key is None or fresh or self.cache is None:
+            # Pages fetched for the first time: looking for an entry would only cost a failed open.
             return None
         with contextlib.suppress(OSError):
             return self.cache.entry("http", digest_key("derived", key, kind)).read_bytes()
@@ -416,11 +423,10 @@ class IndexClient:
 
     def store_derived(self, name: str, kind: str, data: bytes) -> None:
         """Keep *data*, computed from ``links(name)``, for :meth:`derived` (no-op: pages without a key)."""
-        key = self._pages_key(canonical_name(name))
+        key = self._pages_key(canonical_name(name))[0]
         if key is None or self.cache is None:
             return
-        with contextlib.suppress(OSError):
-            write_atomic(self.cache.entry("http", digest_key("derived", key, kind)), data)
+        self._writer.write(self.cache.entry("http", digest_key("derived", key, kind)), data)
 
     def recall(self, key: str) -> bytes | None:
         """What :meth:`remember` kept under *key* (``None`` without a cache or an entry)."""
@@ -434,8 +440,7 @@ class IndexClient:
         """Keep a small note for a later run (the resolver notes which projects a resolution needed)."""
         if self.cache is None:
             return
-        with contextlib.suppress(OSError):
-            write_atomic(self.cache.entry("http", digest_key("recall", _DERIVED_FORMAT, key)), data)
+        self._writer.write(self.cache.entry("http", digest_key("recall", _DERIVED_FORMAT, key)), data)
 
     def _fetch_project_page(self, index_url: str, url: str) -> _Page:
         clean_index = strip_credentials(index_url)
@@ -469,6 +474,7 @@ class IndexClient:
             # thread, as the resolver will want the links, and note that they were seen. Bytes seen before
             # are parsed only if someone asks for the links: the resolver usually has its evaluation of
             # them kept (see ``derived``).
+            page.fresh = True
             page.links()
             self._mark_seen(seen, response.url)
         return page
@@ -476,8 +482,7 @@ class IndexClient:
     def _parse(self, response: CachedResponse, index_url: str) -> list[Link]:
         return parse_page(response.body, response.content_type, page_url=response.url, index_url=index_url)
 
-    @staticmethod
-    def _mark_seen(entry: Path, url: str) -> None:
+    def _mark_seen(self, entry: Path, url: str) -> None:
         """Note that a page's exact bytes were parsed once (a one-line entry naming the page, which ``cache
         remove`` reads to tell the project).
 
@@ -487,8 +492,7 @@ class IndexClient:
         Entries written by earlier versions (the links as ``marshal`` rows) count as a mark and are never
         read.
         """
-        with contextlib.suppress(OSError, ValueError):
-            write_atomic(entry, json.dumps({"url": url}, separators=(",", ":")).encode() + b"\n")
+        self._writer.write(entry, json.dumps({"url": url}, separators=(",", ":")).encode() + b"\n")
 
     def _check_status(self, response: CachedResponse, url: str) -> None:
         if response.status >= 400:
@@ -623,8 +627,7 @@ class IndexClient:
                 )
             data = self._remote_metadata(link)
         if entry is not None:
-            with contextlib.suppress(OSError):
-                write_atomic(entry, data)
+            self._writer.write(entry, data)
         return data
 
     def _no_sdist_builds(self, link: Link) -> SourceBuildUnavailable:
@@ -809,7 +812,7 @@ class _Page:
     404/410 answer.
     """
 
-    __slots__ = ("_links", "_load", "_lock", "found", "key")
+    __slots__ = ("_links", "_load", "_lock", "found", "fresh", "key")
 
     def __init__(self, load: Callable[[], list[Link]], *, key: str | None, found: bool = True) -> None:
         self._load: Callable[[], list[Link]] | None = load
@@ -817,6 +820,8 @@ class _Page:
         self._lock = threading.Lock()
         self.key = key
         self.found = found
+        #: The page's bytes are new to the cache (nothing derived from them can be kept there yet).
+        self.fresh = False
 
     @classmethod
     def parsed(cls, links: list[Link], *, key: str | None = None, found: bool = True) -> _Page:
@@ -833,6 +838,44 @@ class _Page:
                 assert self._load is not None
                 self._links, self._load = self._load(), None
             return self._links
+
+
+class _Writer:
+    """Cache entries written in the background, in order, by one thread that runs while there is work.
+
+    The thread is not a daemon: the interpreter waits for it at exit, so nothing queued is lost. Entries
+    written this way are ones a later run reads (kept evaluations, notes, marks): the thread that makes
+    them (often the resolver's) does not wait for the file system.
+    """
+
+    def __init__(self) -> None:
+        self._queue: deque[tuple[Path, bytes]] = deque()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def write(self, path: Path, data: bytes) -> None:
+        with self._lock:
+            self._queue.append((path, data))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="pipcompat-cache-writer")
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._thread = None
+                    return
+                path, data = self._queue.popleft()
+            with contextlib.suppress(OSError, ValueError):  # a read-only or full cache must not fail
+                write_atomic(path, data)
+
+    def flush(self) -> None:
+        """Wait until everything queued so far is written."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
 
 def _reliable_sdist_metadata(data: bytes) -> bool:
