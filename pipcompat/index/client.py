@@ -37,7 +37,10 @@ from pipcompat.index.session import HttpSession, NetworkError
 from pipcompat.index.simple import (
     ACCEPT,
     IndexPageError,
+    JsonPageFiles,
+    load_json_page,
     matches_project,
+    page_kind,
     parse_html_page,
     parse_page,
 )
@@ -344,22 +347,30 @@ class IndexClient:
         if known is not None:
             return list(known)
         found: list[Link] = []
-        if self.find_links:
-            found.extend(
-                link for link in self._find_links_links() if matches_project(link.filename, canonical)
-            )
-        for page in self._project_pages(canonical):
-            found.extend(page.links())
+        for group in self.link_groups(canonical):
+            found.extend(group.links() if isinstance(group, JsonPageFiles) else group)
         with self._lock:
             self._links.setdefault(canonical, found)
         return list(found)
+
+    def link_groups(self, name: str) -> list[list[Link] | JsonPageFiles]:
+        """``links(name)`` in parts, in the same order: find-links, then each page, a JSON page's files as
+        the parser left them (:class:`JsonPageFiles`: a file's link is made when asked for)."""
+        canonical = canonical_name(name)
+        groups: list[list[Link] | JsonPageFiles] = []
+        if self.find_links:
+            groups.append(
+                [link for link in self._find_links_links() if matches_project(link.filename, canonical)]
+            )
+        groups.extend(page.files() for page in self._project_pages(canonical))
+        return groups
 
     def _project_pages(self, canonical: str) -> list[_Page]:
         """The index pages whose files make up *canonical*'s links, in order (by the index strategy)."""
         if self.index_strategy == "first-index":
             for index_url in self._index_urls:
                 page = self._page_task(index_url, canonical)[0].result()
-                if page.links():
+                if page.files():
                     return [page]
             return []
         tasks = [self._page_task(index_url, canonical) for index_url in self._index_urls]
@@ -371,7 +382,7 @@ class IndexClient:
             serving = [
                 strip_credentials(url)
                 for url, page in zip(self._index_urls, pages, strict=True)
-                if page.links()
+                if page.files()
             ]
             if len(serving) > 1:
                 self._warn_once(
@@ -475,11 +486,13 @@ class IndexClient:
             # are parsed only if someone asks for the links: the resolver usually has its evaluation of
             # them kept (see ``derived``).
             page.fresh = True
-            page.links()
+            page.files()
             self._mark_seen(seen, response.url)
         return page
 
-    def _parse(self, response: CachedResponse, index_url: str) -> list[Link]:
+    def _parse(self, response: CachedResponse, index_url: str) -> list[Link] | JsonPageFiles:
+        if page_kind(response.content_type) == "json":
+            return load_json_page(response.body, page_url=response.url, index_url=index_url)
         return parse_page(response.body, response.content_type, page_url=response.url, index_url=index_url)
 
     def _mark_seen(self, entry: Path, url: str) -> None:
@@ -806,17 +819,19 @@ _DERIVED_FORMAT = f"derived-1-{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 class _Page:
-    """One fetched project page: its links, parsed (or read back from the cache) on first use.
+    """One fetched project page: its files, parsed on first use.
 
     ``key`` names the page's exact bytes (``None``: the page has no stable key); ``found`` is false for a
     404/410 answer.
     """
 
-    __slots__ = ("_links", "_load", "_lock", "found", "fresh", "key")
+    __slots__ = ("_files", "_load", "_lock", "found", "fresh", "key")
 
-    def __init__(self, load: Callable[[], list[Link]], *, key: str | None, found: bool = True) -> None:
-        self._load: Callable[[], list[Link]] | None = load
-        self._links: list[Link] | None = None
+    def __init__(
+        self, load: Callable[[], list[Link] | JsonPageFiles], *, key: str | None, found: bool = True
+    ) -> None:
+        self._load: Callable[[], list[Link] | JsonPageFiles] | None = load
+        self._files: list[Link] | JsonPageFiles | None = None
         self._lock = threading.Lock()
         self.key = key
         self.found = found
@@ -824,20 +839,27 @@ class _Page:
         self.fresh = False
 
     @classmethod
-    def parsed(cls, links: list[Link], *, key: str | None = None, found: bool = True) -> _Page:
+    def parsed(
+        cls, links: list[Link] | JsonPageFiles, *, key: str | None = None, found: bool = True
+    ) -> _Page:
         page = cls(list, key=key, found=found)
-        page._links, page._load = links, None
+        page._files, page._load = links, None
         return page
 
     def links(self) -> list[Link]:
-        links = self._links
-        if links is not None:
-            return links
+        files = self.files()
+        return files.links() if isinstance(files, JsonPageFiles) else files
+
+    def files(self) -> list[Link] | JsonPageFiles:
+        """The page's links, or a JSON page's files (links made when asked for)."""
+        files = self._files
+        if files is not None:
+            return files
         with self._lock:
-            if self._links is None:
+            if self._files is None:
                 assert self._load is not None
-                self._links, self._load = self._load(), None
-            return self._links
+                self._files, self._load = self._load(), None
+            return self._files
 
 
 class _Writer:

@@ -14,6 +14,7 @@ import hashlib
 import html
 import json
 import re
+import threading
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -264,8 +265,9 @@ def _json_metadata(entry: Mapping[str, Any]) -> Mapping[str, str] | None:
     return {}
 
 
-def parse_json_page(body: bytes, *, page_url: str, index_url: str) -> list[Link]:
-    """The file links of a PEP 691 page; invalid or truncated JSON is an :class:`IndexPageError`."""
+def load_json_page(body: bytes, *, page_url: str, index_url: str) -> JsonPageFiles:
+    """The files of a PEP 691 page, their :class:`Link` values made only when asked for; invalid or
+    truncated JSON is an :class:`IndexPageError`."""
     try:
         data = json.loads(body)
         files = data["files"]
@@ -278,23 +280,72 @@ def parse_json_page(body: bytes, *, page_url: str, index_url: str) -> list[Link]
             else f"{redact(page_url)} returned invalid or truncated JSON",
             hint="the index (or a proxy in between) sent a broken answer; try again, or use --refresh",
         ) from None
-    joiner: _Joiner | None = None
-    links: list[Link] = []
-    append = links.append
-    # Runs once per file (tens of thousands on big pages, most of a cold resolve's parsing): the common
-    # shape (str values, an absolute URL without a fragment, lower-case hashes) takes no call it can skip.
-    for entry in files:
-        if type(entry) is not dict and not isinstance(entry, Mapping):
-            continue
-        try:
-            url = entry["url"]
-            filename = entry["filename"]
-        except KeyError:
-            continue
+    return JsonPageFiles(files, page_url=page_url, index_url=index_url)
+
+
+def parse_json_page(body: bytes, *, page_url: str, index_url: str) -> list[Link]:
+    """The file links of a PEP 691 page; invalid or truncated JSON is an :class:`IndexPageError`."""
+    return load_json_page(body, page_url=page_url, index_url=index_url).links()
+
+
+#: What :meth:`JsonPageFiles.fields` gives: ``Link``'s fields in order.
+LinkFields = tuple[
+    str, str, str, Mapping[str, str], str | None, str | None, Mapping[str, str] | None, str | None, int | None
+]
+
+
+class JsonPageFiles:
+    """The files of one PEP 691 page as the JSON parser left them (``entries``).
+
+    Big pages list tens of thousands of files and a resolver looks at a few versions of each project:
+    a file's :class:`Link` is made when :meth:`link` or :meth:`links` asks for it. An entry is a file when
+    it is an object with ``filename`` and ``url`` (:func:`is_file_entry`); :meth:`fields` normalizes the
+    rest as the HTML scanner does (relative URLs joined to the page, hashes lower-cased, ``yanked: true``
+    an empty reason).
+    """
+
+    __slots__ = ("_joiner", "_links", "_lock", "entries", "index_url", "page_url")
+
+    def __init__(self, entries: list[Any], *, page_url: str, index_url: str) -> None:
+        self.entries = entries
+        self.page_url = page_url
+        self.index_url = index_url
+        self._joiner: _Joiner | None = None
+        self._links: list[Link] | None = None
+        self._lock = threading.Lock()
+
+    def __bool__(self) -> bool:
+        """Whether the page lists any file."""
+        if self._links is not None:
+            return bool(self._links)
+        return any(is_file_entry(entry) for entry in self.entries)
+
+    def links(self) -> list[Link]:
+        """Every file's link, in page order (made once)."""
+        links = self._links
+        if links is None:
+            with self._lock:
+                links = self._links
+                if links is None:
+                    link = self.link
+                    links = self._links = [link(entry) for entry in self.entries if is_file_entry(entry)]
+        return links
+
+    def link(self, entry: Mapping[str, Any]) -> Link:
+        """The link of one file entry (one that :func:`is_file_entry` accepts)."""
+        return make_link(*self.fields(entry))
+
+    def fields(self, entry: Mapping[str, Any]) -> LinkFields:
+        """``Link``'s fields for one file entry (one that :func:`is_file_entry` accepts)."""
+        # The common shape (str values, an absolute URL without a fragment, lower-case hashes) takes no
+        # call it can skip.
+        url = entry["url"]
+        filename = entry["filename"]
         fragment_hashes: dict[str, str] | None = None
         if type(url) is not str or "#" in url or not url.startswith(("https://", "http://")):
+            joiner = self._joiner
             if joiner is None:
-                joiner = _Joiner(page_url)
+                joiner = self._joiner = _Joiner(self.page_url)
             url, fragment_hashes = _split_fragment(joiner.join(str(url)))
         if type(filename) is not str:
             filename = str(filename)
@@ -305,7 +356,7 @@ def parse_json_page(body: bytes, *, page_url: str, index_url: str) -> list[Link]
                 if type(digest) is not str or not digest.islower() or not algorithm.islower():
                     hashes = {str(k).lower(): str(v).lower() for k, v in hashes.items()}
                     break
-        elif hashes:
+        elif hashes and isinstance(hashes, Mapping):
             hashes = {str(k).lower(): str(v).lower() for k, v in hashes.items()}
         else:
             hashes = fragment_hashes if fragment_hashes is not None else {}
@@ -327,10 +378,12 @@ def parse_json_page(body: bytes, *, page_url: str, index_url: str) -> list[Link]
         if size is not None and not isinstance(size, int):
             size = None
         requires_python = entry.get("requires-python") or None
-        append(
-            make_link(filename, url, index_url, hashes, requires_python, yanked, metadata, upload_time, size)
-        )
-    return links
+        return (filename, url, self.index_url, hashes, requires_python, yanked, metadata, upload_time, size)
+
+
+def is_file_entry(entry: Any) -> bool:
+    """Whether one item of a JSON page's ``files`` is a file (an object with ``filename`` and ``url``)."""
+    return type(entry) is dict and "filename" in entry and "url" in entry
 
 
 # -- names ---------------------------------------------------------------------------------------------

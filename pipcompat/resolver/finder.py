@@ -22,7 +22,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from pipcompat.index.simple import make_link
+from pipcompat.index.simple import JsonPageFiles, LinkFields, make_link
 from pipcompat.models import Link, TargetEnvironment, allowed_formats, allows_prereleases
 from pipcompat.resolver.model import PackageSource, ResolveOptions
 
@@ -246,10 +246,19 @@ class LinkEvaluator:
 
     def project(self, name: str, links: Iterable[Link]) -> ProjectFiles:
         """Evaluate every link of canonical *name*."""
+        return self.project_groups(name, [links])
+
+    def project_groups(self, name: str, groups: Iterable[Iterable[Link] | JsonPageFiles]) -> ProjectFiles:
+        """Evaluate every file of canonical *name*, given in groups (a source's ``link_groups``).
+
+        Every file is judged (the resolver needs every usable version, and why the others are not), but
+        a usable file becomes a :class:`FileChoice` (and a JSON page's file a :class:`Link`) only when its
+        version's files are first asked for.
+        """
         formats = allowed_formats(
             name, only_binary=self.options.only_binary, no_binary=self.options.no_binary
         )
-        versions: dict[Version, VersionFiles] = {}
+        rows_of: dict[Version, list[_Row]] = {}
         rejected: dict[str, set[Version]] = {}
         count = 0
         sdist_rank = len(self.tag_rank)
@@ -263,77 +272,162 @@ class LinkEvaluator:
         check_upload_time = self.options.uploaded_prior_to is not None
         ignore_requires_python = self.options.ignore_requires_python
         requires_python_ok = self._requires_python
-        for link in links:
-            count += 1
-            filename = link.filename
-            build: tuple[int, str] | tuple[()] = ()
-            if filename.endswith(".whl"):
-                parts = filename[:-4].split("-")
-                if len(parts) not in (5, 6):
-                    continue
-                canonical = names.get(parts[0])
-                if canonical is None:
-                    canonical = self._canonical(parts[0])
-                if canonical != name:
-                    continue
-                text = parts[1]
-                version = known_versions[text] if text in known_versions else parse_version(text)
-                if version is None:
-                    continue
-                if len(parts) == 6:
-                    match = _BUILD_TAG.match(parts[2])
-                    if match is None:
-                        continue
-                    build = (int(match.group(1)), match.group(2))
-                reason = None if binary_ok else "format"
-                rank = ranks.get((parts[-3], parts[-2], parts[-1]))
-                if rank is None:
-                    rank = self._wheel_rank(parts[-3], parts[-2], parts[-1])
-                if reason is None and rank >= sdist_rank:
-                    reason = "platform"
-                is_wheel = True
+        no_build = _NO_BUILD
+        for group in groups:
+            page: JsonPageFiles | None = None
+            items: Iterable[Any]
+            if not isinstance(group, JsonPageFiles):
+                items = group
+            elif check_upload_time:  # judged on the links (their URLs and upload times)
+                items = group.links()
             else:
-                stem = _split_sdist(filename)
-                if stem is None:
-                    continue
-                text_or_none = sdist_version(stem, name)
-                version = parse_version(text_or_none) if text_or_none else None
-                if version is None:
-                    continue
-                reason = None if source_ok else "format"
-                rank = sdist_rank
-                is_wheel = False
-            if reason is None and check_upload_time and self._too_new(link):
-                reason = "upload-time"
-            if reason is None and not ignore_requires_python:
-                requires_python = link.requires_python
-                if requires_python is not None:
+                page, items = group, group.entries
+            for item in items:
+                if page is not None:
+                    # A JSON page's entry, as json.loads left it (see JsonPageFiles.fields).
+                    if type(item) is not dict or "url" not in item or "filename" not in item:
+                        continue
+                    filename = item["filename"]
+                    if type(filename) is not str:
+                        filename = str(filename)
+                    requires_python = item.get("requires-python") or None
+                    yanked = item.get("yanked", False)
+                    is_yanked = yanked is not False and yanked is not None
+                else:
+                    filename = item.filename
+                    requires_python = item.requires_python
+                    is_yanked = item.yanked is not None
+                count += 1
+                build: tuple[int, str] | tuple[()] = ()
+                neg_build = no_build
+                if filename.endswith(".whl"):
+                    parts = filename[:-4].split("-")
+                    if len(parts) not in (5, 6):
+                        continue
+                    canonical = names.get(parts[0])
+                    if canonical is None:
+                        canonical = self._canonical(parts[0])
+                    if canonical != name:
+                        continue
+                    text = parts[1]
+                    version = known_versions[text] if text in known_versions else parse_version(text)
+                    if version is None:
+                        continue
+                    if len(parts) == 6:
+                        match = _BUILD_TAG.match(parts[2])
+                        if match is None:
+                            continue
+                        build = (int(match.group(1)), match.group(2))
+                        neg_build = (0, -build[0])
+                    reason = None if binary_ok else "format"
+                    rank = ranks.get((parts[-3], parts[-2], parts[-1]))
+                    if rank is None:
+                        rank = self._wheel_rank(parts[-3], parts[-2], parts[-1])
+                    if reason is None and rank >= sdist_rank:
+                        reason = "platform"
+                    is_wheel = True
+                else:
+                    stem = _split_sdist(filename)
+                    if stem is None:
+                        continue
+                    text_or_none = sdist_version(stem, name)
+                    version = parse_version(text_or_none) if text_or_none else None
+                    if version is None:
+                        continue
+                    reason = None if source_ok else "format"
+                    rank = sdist_rank
+                    is_wheel = False
+                if reason is None and check_upload_time and self._too_new(item):
+                    reason = "upload-time"
+                if reason is None and not ignore_requires_python and requires_python is not None:
                     ok = requires_python_ok.get(requires_python)
                     if ok is None:
                         ok = self.python_matches(requires_python)
                     if not ok:
                         reason = "requires-python"
-            if reason is not None:
-                found = rejected.get(reason)
-                if found is None:
-                    found = rejected[reason] = set()
-                found.add(version)
-                continue
-            entry = versions.get(version)
-            if entry is None:
-                entry = versions[version] = VersionFiles(version)
-            entry.files.append(FileChoice(link, version, is_wheel, rank, build))
-        for entry in versions.values():
-            # pip's order: not yanked, then wheels by tag priority, then build tag; sdists last.
-            entry.files.sort(key=lambda f: (f.link.is_yanked, f.rank, _neg_build(f.build)))
+                if reason is not None:
+                    found = rejected.get(reason)
+                    if found is None:
+                        found = rejected[reason] = set()
+                    found.add(version)
+                    continue
+                row = (is_yanked, rank, neg_build, item, page, version, is_wheel, build)
+                rows = rows_of.get(version)
+                if rows is None:
+                    rows_of[version] = [row]
+                else:
+                    rows.append(row)
+        versions: dict[Version, VersionFiles] = {
+            version: _EvaluatedVersionFiles(version, rows) for version, rows in rows_of.items()
+        }
         return ProjectFiles(name, count, versions, rejected)
 
 
-def _neg_build(build: tuple[int, str] | tuple[()]) -> tuple[int, int]:
-    """Higher build numbers first; files without a build tag after those with one (pip's order)."""
-    if not build:
-        return (1, 0)
-    return (0, -build[0])
+#: One usable file as :meth:`LinkEvaluator.project_groups` found it: its sort key (pip's order: not
+#: yanked, then wheels by tag priority, then build tag, higher first; sdists last), then the link (or a
+#: JSON page's entry and its page), its own version, whether it is a wheel, its build tag.
+_Row = tuple[
+    bool, int, tuple[int, int], Any, JsonPageFiles | None, Version, bool, tuple[int, str] | tuple[()]
+]
+_NO_BUILD = (1, 0)
+
+
+def _row_order(row: _Row) -> tuple[bool, int, tuple[int, int]]:
+    return row[0], row[1], row[2]
+
+
+class _EvaluatedVersionFiles(VersionFiles):
+    """A version's usable files as the evaluation found them, made into :class:`FileChoice` values (and
+    links) on first use: the resolver looks at the files of a few versions of each project."""
+
+    def __init__(self, version: Version, rows: list[_Row]) -> None:
+        self.version = version
+        self._rows: list[_Row] | None = rows
+        self._files: list[FileChoice] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def files(self) -> list[FileChoice]:
+        files = self._files
+        if files is None:
+            with self._lock:
+                files = self._files
+                if files is None:
+                    files = self._files = self._make()
+        return files
+
+    @files.setter
+    def files(self, value: list[FileChoice]) -> None:
+        self._files = value
+
+    @property
+    def all_yanked(self) -> bool:
+        rows = self._rows
+        if self._files is not None or rows is None:
+            return super().all_yanked
+        return all(row[0] for row in rows)
+
+    @property
+    def has_wheel(self) -> bool:
+        rows = self._rows
+        if self._files is not None or rows is None:
+            return super().has_wheel
+        return any(row[6] for row in rows)
+
+    def sorted_rows(self) -> list[_Row] | None:
+        """The rows in pip's order (``None`` once the files are made)."""
+        rows = self._rows
+        if rows is not None and len(rows) > 1:
+            rows.sort(key=_row_order)
+        return rows
+
+    def _make(self) -> list[FileChoice]:
+        made: list[FileChoice] = []
+        for _yanked, rank, _neg, item, page, version, is_wheel, build in self.sorted_rows() or ():
+            link = item if page is None else page.link(item)
+            made.append(FileChoice(link, version, is_wheel, rank, build))
+        self._rows = None
+        return made
 
 
 def is_pinned(specifier: SpecifierSet) -> bool:
@@ -424,29 +518,55 @@ def dump_project(project: ProjectFiles) -> bytes:
     for version, entry in project.versions.items():
         text = str(version)
         files = []
-        for choice in entry.files:
-            link = choice.link
-            own = str(choice.version)
+        # Files not made yet are stored from what the evaluation kept (a JSON page's entry is read as
+        # its link would be), without making them.
+        evaluated = entry.sorted_rows() if isinstance(entry, _EvaluatedVersionFiles) else None
+        if evaluated is not None:
+            choices: Iterable[tuple[LinkFields, Version, bool, int, tuple[int, str] | tuple[()]]] = (
+                (_link_fields(item) if page is None else page.fields(item), own, is_wheel, rank, build)
+                for _yanked, rank, _neg, item, page, own, is_wheel, build in evaluated
+            )
+        else:
+            choices = ((_link_fields(c.link), c.version, c.is_wheel, c.rank, c.build) for c in entry.files)
+        for fields, own_version, is_wheel, rank, build in choices:
+            filename, url, index_url, hashes, requires_python, yanked, metadata_hashes, upload_time, size = (
+                fields
+            )
+            own = str(own_version) if own_version is not version else text
             files.append(
                 (
-                    link.filename,
-                    link.url,
-                    dict(link.hashes),
-                    link.requires_python,
-                    link.yanked,
-                    None if link.metadata_hashes is None else dict(link.metadata_hashes),
-                    link.upload_time,
-                    link.size,
-                    index_urls.setdefault(link.index_url, len(index_urls)),
-                    choice.is_wheel,
-                    choice.rank,
-                    choice.build,
+                    filename,
+                    url,
+                    dict(hashes),
+                    requires_python,
+                    yanked,
+                    None if metadata_hashes is None else dict(metadata_hashes),
+                    upload_time,
+                    size,
+                    index_urls.setdefault(index_url, len(index_urls)),
+                    is_wheel,
+                    rank,
+                    build,
                     None if own == text else own,
                 )
             )
         rows.append((text, _version_parts(version), entry.all_yanked, entry.has_wheel, files))
     rejected = {reason: [str(v) for v in found] for reason, found in project.rejected.items()}
     return marshal.dumps((project.name, project.link_count, list(index_urls), rows, rejected))
+
+
+def _link_fields(link: Link) -> LinkFields:
+    return (
+        link.filename,
+        link.url,
+        link.index_url,
+        link.hashes,
+        link.requires_python,
+        link.yanked,
+        link.metadata_hashes,
+        link.upload_time,
+        link.size,
+    )
 
 
 def load_project(data: bytes) -> ProjectFiles:
@@ -578,7 +698,7 @@ class ProjectCache:
         derived: Callable[[str, str], bytes | None] | None = getattr(self.source, "derived", None)
         store: Callable[[str, str, bytes], None] | None = getattr(self.source, "store_derived", None)
         if derived is None or store is None:
-            return self.evaluator.project(name, self.source.links(name))
+            return self._judge(name)
         kind = self.evaluator.cache_kind(name)
         data = derived(name, kind)
         if data is not None:
@@ -589,9 +709,17 @@ class ProjectCache:
             else:
                 if project.name == name:
                     return project
-        project = self.evaluator.project(name, self.source.links(name))
+        project = self._judge(name)
         store(name, kind, dump_project(project))
         return project
+
+    def _judge(self, name: str) -> ProjectFiles:
+        groups: Callable[[str], Iterable[Iterable[Link] | JsonPageFiles]] | None = getattr(
+            self.source, "link_groups", None
+        )
+        if groups is not None:
+            return self.evaluator.project_groups(name, groups(name))
+        return self.evaluator.project(name, self.source.links(name))
 
     def known(self, name: str) -> ProjectFiles | None:
         return self._projects.get(name)

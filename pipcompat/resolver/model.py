@@ -46,6 +46,15 @@ class WrappingSource:
         links: list[Link] = self.source.links(name)
         return links
 
+    def link_groups(self, name: str) -> list[Any]:
+        """``links(name)`` in parts (see ``IndexClient.link_groups``); one part when the wrapped source
+        has no parts."""
+        groups = getattr(self.source, "link_groups", None)
+        if groups is None or type(self).links is not WrappingSource.links:
+            return [self.links(name)]
+        found: list[Any] = groups(name)
+        return found
+
     def derived(self, name: str, kind: str) -> bytes | None:
         """The source's data derived from *name*'s unchanged pages (see ``IndexClient.derived``)."""
         get = getattr(self.source, "derived", None)
