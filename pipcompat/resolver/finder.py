@@ -22,7 +22,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from pipcompat.index.simple import JsonPageFiles, LinkFields, make_link
+from pipcompat.index.simple import JsonPageFiles, make_link
 from pipcompat.models import Link, TargetEnvironment, allowed_formats, allows_prereleases
 from pipcompat.resolver.model import PackageSource, ResolveOptions
 
@@ -273,6 +273,11 @@ class LinkEvaluator:
         ignore_requires_python = self.options.ignore_requires_python
         requires_python_ok = self._requires_python
         no_build = _NO_BUILD
+        # Files come grouped by version (pages list them by file name), so most are added to the same
+        # version as the one before: those skip the hashing of a ``Version`` (a Python method).
+        last_version: Version | None = None
+        last_rows: list[_Row] = []
+        last_rejected: tuple[Version, str] | None = None
         for group in groups:
             page: JsonPageFiles | None = None
             items: Iterable[Any]
@@ -330,8 +335,16 @@ class LinkEvaluator:
                     stem = _split_sdist(filename)
                     if stem is None:
                         continue
-                    text_or_none = sdist_version(stem, name)
-                    version = parse_version(text_or_none) if text_or_none else None
+                    # The first "-" is where pip's scan (sdist_version) stops for most names.
+                    prefix, _dash, text = stem.partition("-")
+                    canonical = names.get(prefix)
+                    if canonical is None:
+                        canonical = self._canonical(prefix)
+                    if canonical == name:
+                        version = parse_version(text) if text else None
+                    else:
+                        text_or_none = sdist_version(stem, name)
+                        version = parse_version(text_or_none) if text_or_none else None
                     if version is None:
                         continue
                     reason = None if source_ok else "format"
@@ -346,17 +359,23 @@ class LinkEvaluator:
                     if not ok:
                         reason = "requires-python"
                 if reason is not None:
-                    found = rejected.get(reason)
-                    if found is None:
-                        found = rejected[reason] = set()
-                    found.add(version)
+                    if last_rejected is None or last_rejected[0] is not version or last_rejected[1] != reason:
+                        last_rejected = (version, reason)
+                        found = rejected.get(reason)
+                        if found is None:
+                            found = rejected[reason] = set()
+                        found.add(version)
                     continue
                 row = (is_yanked, rank, neg_build, item, page, version, is_wheel, build)
+                if version is last_version:
+                    last_rows.append(row)
+                    continue
                 rows = rows_of.get(version)
                 if rows is None:
-                    rows_of[version] = [row]
+                    rows = rows_of[version] = [row]
                 else:
                     rows.append(row)
+                last_version, last_rows = version, rows
         versions: dict[Version, VersionFiles] = {
             version: _EvaluatedVersionFiles(version, rows) for version, rows in rows_of.items()
         }
@@ -380,11 +399,13 @@ class _EvaluatedVersionFiles(VersionFiles):
     """A version's usable files as the evaluation found them, made into :class:`FileChoice` values (and
     links) on first use: the resolver looks at the files of a few versions of each project."""
 
+    #: One lock for all (making one version's files is short; thousands of versions need no lock each).
+    _lock = threading.Lock()
+
     def __init__(self, version: Version, rows: list[_Row]) -> None:
         self.version = version
         self._rows: list[_Row] | None = rows
         self._files: list[FileChoice] | None = None
-        self._lock = threading.Lock()
 
     @property
     def files(self) -> list[FileChoice]:
@@ -508,64 +529,76 @@ _FAST_VERSIONS = _fast_versions()
 
 
 #: Bump when :meth:`LinkEvaluator.project` or the stored form below changes (``marshal`` depends on Python).
-_EVALUATED_FORMAT = f"3-{sys.version_info[0]}.{sys.version_info[1]}"
+_EVALUATED_FORMAT = f"4-{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def dump_project(project: ProjectFiles) -> bytes:
-    """*project* as bytes for :func:`load_project` (``marshal``: the fastest form to read back)."""
+    """*project* as bytes for :func:`load_project` (``marshal``: the fastest form to read back).
+
+    A file is stored as the link's fields, or, for a JSON page's file whose link was not made, as the
+    page's entry itself (with the page's URLs, to make the link from it when it is loaded).
+    """
     index_urls: dict[str, int] = {}
+    pages: dict[int, int] = {}
+    page_urls: list[tuple[str, str]] = []
     rows = []
     for version, entry in project.versions.items():
         text = str(version)
-        files = []
-        # Files not made yet are stored from what the evaluation kept (a JSON page's entry is read as
-        # its link would be), without making them.
+        files: list[tuple[Any, ...]] = []
         evaluated = entry.sorted_rows() if isinstance(entry, _EvaluatedVersionFiles) else None
         if evaluated is not None:
-            choices: Iterable[tuple[LinkFields, Version, bool, int, tuple[int, str] | tuple[()]]] = (
-                (_link_fields(item) if page is None else page.fields(item), own, is_wheel, rank, build)
-                for _yanked, rank, _neg, item, page, own, is_wheel, build in evaluated
-            )
+            for _yanked, rank, _neg, item, page, own_version, is_wheel, build in evaluated:
+                own = None if own_version is version else str(own_version)
+                if own == text:
+                    own = None
+                if page is None:
+                    files.append(_stored_link(item, is_wheel, rank, build, own, index_urls))
+                    continue
+                number = pages.get(id(page))
+                if number is None:
+                    number = pages[id(page)] = len(page_urls)
+                    page_urls.append((page.page_url, page.index_url))
+                files.append((item, number, is_wheel, rank, build, own))
         else:
-            choices = ((_link_fields(c.link), c.version, c.is_wheel, c.rank, c.build) for c in entry.files)
-        for fields, own_version, is_wheel, rank, build in choices:
-            filename, url, index_url, hashes, requires_python, yanked, metadata_hashes, upload_time, size = (
-                fields
-            )
-            own = str(own_version) if own_version is not version else text
-            files.append(
-                (
-                    filename,
-                    url,
-                    dict(hashes),
-                    requires_python,
-                    yanked,
-                    None if metadata_hashes is None else dict(metadata_hashes),
-                    upload_time,
-                    size,
-                    index_urls.setdefault(index_url, len(index_urls)),
-                    is_wheel,
-                    rank,
-                    build,
-                    None if own == text else own,
+            for choice in entry.files:
+                own = str(choice.version)
+                files.append(
+                    _stored_link(
+                        choice.link,
+                        choice.is_wheel,
+                        choice.rank,
+                        choice.build,
+                        None if own == text else own,
+                        index_urls,
+                    )
                 )
-            )
         rows.append((text, _version_parts(version), entry.all_yanked, entry.has_wheel, files))
     rejected = {reason: [str(v) for v in found] for reason, found in project.rejected.items()}
-    return marshal.dumps((project.name, project.link_count, list(index_urls), rows, rejected))
+    return marshal.dumps((project.name, project.link_count, list(index_urls), rows, rejected, page_urls))
 
 
-def _link_fields(link: Link) -> LinkFields:
+def _stored_link(  # noqa: PLR0917
+    link: Link,
+    is_wheel: bool,
+    rank: int,
+    build: tuple[int, str] | tuple[()],
+    own: str | None,
+    index_urls: dict[str, int],
+) -> tuple[Any, ...]:
     return (
         link.filename,
         link.url,
-        link.index_url,
-        link.hashes,
+        dict(link.hashes),
         link.requires_python,
         link.yanked,
-        link.metadata_hashes,
+        None if link.metadata_hashes is None else dict(link.metadata_hashes),
         link.upload_time,
         link.size,
+        index_urls.setdefault(link.index_url, len(index_urls)),
+        is_wheel,
+        rank,
+        build,
+        own,
     )
 
 
@@ -576,7 +609,8 @@ def load_project(data: bytes) -> ProjectFiles:
     looks at the files of a few versions of each project, among hundreds or thousands.
     """
     try:
-        name, link_count, index_urls, rows, stored_rejected = marshal.loads(data)
+        name, link_count, index_urls, rows, stored_rejected, page_urls = marshal.loads(data)
+        pages = [JsonPageFiles([], page_url=url, index_url=index) for url, index in page_urls]
         versions: dict[Version, VersionFiles] = {}
         known = _VERSIONS
         for text, parts, all_yanked, has_wheel, files in rows:
@@ -587,7 +621,7 @@ def load_project(data: bytes) -> ProjectFiles:
                     raise ValueError(text)
                 if len(known) < 200_000:
                     known[text] = version
-            versions[version] = _StoredVersionFiles(version, files, index_urls, all_yanked, has_wheel)
+            versions[version] = _StoredVersionFiles(version, files, index_urls, pages, all_yanked, has_wheel)
         rejected = {reason: {Version(text) for text in texts} for reason, texts in stored_rejected.items()}
     except (EOFError, TypeError, IndexError, InvalidVersion) as error:
         raise ValueError(str(error)) from None
@@ -597,12 +631,19 @@ def load_project(data: bytes) -> ProjectFiles:
 class _StoredVersionFiles(VersionFiles):
     """A version's files as :func:`dump_project` stored them, turned into :class:`FileChoice` on first use."""
 
-    def __init__(
-        self, version: Version, rows: list[Any], index_urls: list[str], all_yanked: bool, has_wheel: bool
+    def __init__(  # noqa: PLR0917
+        self,
+        version: Version,
+        rows: list[Any],
+        index_urls: list[str],
+        pages: list[JsonPageFiles],
+        all_yanked: bool,
+        has_wheel: bool,
     ) -> None:
         self.version = version
         self._rows: list[Any] | None = rows
         self._index_urls = index_urls
+        self._pages = pages
         self._all_yanked = bool(all_yanked)
         self._has_wheel = bool(has_wheel)
         self._files: list[FileChoice] | None = None
@@ -633,33 +674,39 @@ class _StoredVersionFiles(VersionFiles):
     def _make(self) -> list[FileChoice]:
         version = self.version
         index_urls = self._index_urls
+        pages = self._pages
         made: list[FileChoice] = []
-        for (
-            filename,
-            url,
-            hashes,
-            requires_python,
-            yanked,
-            metadata_hashes,
-            upload_time,
-            size,
-            index,
-            is_wheel,
-            rank,
-            build,
-            own,
-        ) in self._rows or ():
-            link = make_link(
-                filename,
-                url,
-                index_urls[index],
-                hashes,
-                requires_python,
-                yanked,
-                metadata_hashes,
-                upload_time,
-                size,
-            )
+        for row in self._rows or ():
+            if len(row) == 6:  # a JSON page's entry
+                entry, page, is_wheel, rank, build, own = row
+                link = pages[page].link(entry)
+            else:
+                (
+                    filename,
+                    url,
+                    hashes,
+                    requires_python,
+                    yanked,
+                    metadata_hashes,
+                    upload_time,
+                    size,
+                    index,
+                    is_wheel,
+                    rank,
+                    build,
+                    own,
+                ) = row
+                link = make_link(
+                    filename,
+                    url,
+                    index_urls[index],
+                    hashes,
+                    requires_python,
+                    yanked,
+                    metadata_hashes,
+                    upload_time,
+                    size,
+                )
             made.append(FileChoice(link, version if own is None else Version(own), is_wheel, rank, build))
         self._rows = None
         return made
