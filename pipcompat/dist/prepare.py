@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -152,6 +153,18 @@ def _cached(sha256: str, cache: Cache) -> UnpackedWheel | None:
     try:
         return unpack_wheel(root / "missing.whl", cache, sha256=sha256)
     except (PipcompatError, OSError):
+        return None
+
+
+def _cached_manifest_size(link: Link, cache: Cache) -> int | None:
+    """The size of the manifest of *link*'s cache entry, when the index gives its sha256 and the entry is
+    there (one ``stat``): the wheel is ready without a download, and has about that many files."""
+    known = link.hashes.get("sha256")
+    if not known:
+        return None
+    try:
+        return os.stat(cache.entry("archives", known.lower()) / MANIFEST).st_size
+    except OSError:
         return None
 
 
@@ -317,8 +330,14 @@ def prepare_wheels(
     failure: BaseException | None = None
     results: list[PreparedWheel | None] = [None] * len(requests)
     # The biggest files first (their sizes are on the index's page): a 50 MB wheel started last would
-    # download and unpack alone at the end while every other worker sits idle.
-    order = sorted(range(len(requests)), key=lambda i: -(requests[i].link.size or 0))
+    # download and unpack alone at the end while every other worker sits idle. Wheels unpacked in the
+    # cache already go before those to download (they are ready in milliseconds), the most files first
+    # (their manifest is the biggest): the wheel with most files takes longest to link.
+    sizes = [_cached_manifest_size(r.link, cache) for r in requests]
+    order = sorted(
+        range(len(requests)),
+        key=lambda i: (sizes[i] is None, -(sizes[i] or 0), -(requests[i].link.size or 0)),
+    )
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(requests)))) as pool:
         submitted = {i: pool.submit(work, requests[i]) for i in order}
         futures = [submitted[i] for i in range(len(requests))]

@@ -13,14 +13,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import email.parser
+import functools
+import heapq
 import io
+import itertools
 import json
 import os
 import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,32 +140,157 @@ def _write_new(
     return record_hash(data), len(data)
 
 
+class _Task:
+    """One piece of work for a :class:`_WorkQueue`; its outcome lands in :attr:`future`."""
+
+    __slots__ = ("claimed", "fn", "future")
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+        self.future: Future[Any] = Future()
+        self.claimed = False
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except BaseException as exc:  # handed to whoever waits, as a thread pool does
+            self.future.set_exception(exc)
+        else:
+            self.future.set_result(result)
+
+
+class _WorkQueue:
+    """A thread pool that runs the task of highest priority first (not the oldest), and lets the one who
+    queued a task take it back and run it itself while no worker has started it: a task that queues parts
+    of its own work and waits for them never deadlocks, even when every worker is busy."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(max_workers=workers)
+        self._heap: list[tuple[int, int, _Task]] = []
+        self._lock = threading.Lock()
+        self._order = itertools.count()
+
+    def submit(self, priority: int, fn: Callable[[], Any]) -> _Task:
+        task = _Task(fn)
+        with self._lock:
+            heapq.heappush(self._heap, (-priority, next(self._order), task))
+        self._pool.submit(self._run_next)
+        return task
+
+    def _claim(self, task: _Task) -> bool:
+        with self._lock:
+            if task.claimed:
+                return False
+            task.claimed = True
+            return True
+
+    def _run_next(self) -> None:
+        while True:
+            with self._lock:
+                if not self._heap:
+                    return
+                task = heapq.heappop(self._heap)[2]
+                if task.claimed:
+                    continue  # taken back by the one who queued it
+                task.claimed = True
+            task.run()
+            return
+
+    def result(self, task: _Task) -> Any:
+        """*task*'s result: run here when no worker has started it, else waited for."""
+        if self._claim(task):
+            task.run()
+        return task.future.result()
+
+    def shutdown(self) -> None:
+        """Wait for the tasks under way; the others never run (their futures are cancelled)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            left = [task for _p, _o, task in self._heap if not task.claimed]
+            for task in left:
+                task.claimed = True
+            self._heap.clear()
+        for task in left:
+            task.future.cancel()
+
+
+#: How a wheel's lib files are split across the link workers: a part holds about this much work, counted
+#: in files linked, a directory made counting as :data:`_DIR_COST` files (making a directory costs the
+#: kernel ten times a hardlink or more: a new inode).
+_PART_COST = 1200
+_DIR_COST = 10
+
+
 def _directories(relatives: Sequence[str]) -> list[str]:
-    """Every directory (relative, posix) that holds a file of *relatives*, parents before children."""
+    """Every directory (relative, posix) that holds a file of *relatives*, in depth-first order (a
+    directory right before its subtree, parents before children)."""
     found: set[str] = set()
     for relative in relatives:
         directory = relative.rpartition("/")[0]
         while directory and directory not in found:
             found.add(directory)
             directory = directory.rpartition("/")[0]
-    return sorted(found)
+    return sorted(found, key=lambda d: d.split("/"))
 
 
-def _link_lib_files(
-    pending: _Pending, relatives: list[str], transaction: Transaction, mode: LinkMode
-) -> None:
-    """Link one wheel's files that go into its lib directory, in one batch.
+def _parts(
+    directories: list[str], relatives: list[str], count: int
+) -> tuple[list[str], list[tuple[list[str], list[str]]]]:
+    """Split one wheel's work into *count* parts that can run at once: the directories each part makes and
+    the files it links, and the *spine*, the directories to make before any part starts.
 
-    Directories are made once each (journalled together); files in a directory this batch made cannot
-    be in the way, so they go straight to ``os.link`` after one journal write for all of them; files in
-    directories that were there already are checked first, and one in the way is stashed as a single
-    file would be.
+    *directories* are in depth-first order, so a contiguous run of them starting at ``X`` holds every
+    directory's parent except ``X``'s ancestors: those form the spine. Files go with their directory;
+    files at the top and in spine directories go to the first part.
+    """
+    files_in: dict[str, list[str]] = {}
+    for relative in relatives:
+        files_in.setdefault(relative.rpartition("/")[0], []).append(relative)
+    costs = [_DIR_COST + len(files_in.get(d, ())) for d in directories]
+    share = (sum(costs) + len(files_in.get("", ()))) / count
+    starts = [0]
+    running = float(len(files_in.get("", ())))
+    for index, cost in enumerate(costs):
+        if running >= share * len(starts) and len(starts) < count and index > starts[-1]:
+            starts.append(index)
+        running += cost
+    spine_set: set[str] = set()
+    for start in starts[1:]:
+        directory = directories[start].rpartition("/")[0]
+        while directory and directory not in spine_set:
+            spine_set.add(directory)
+            directory = directory.rpartition("/")[0]
+    spine = [d for d in directories if d in spine_set]
+    parts: list[tuple[list[str], list[str]]] = []
+    for begin, end in zip(starts, [*starts[1:], len(directories)], strict=True):
+        dirs = [d for d in directories[begin:end] if d not in spine_set]
+        parts.append((dirs, [f for d in dirs for f in files_in.get(d, ())]))
+    parts[0][1].extend(f for d in ["", *spine] for f in files_in.get(d, ()))
+    return spine, parts
+
+
+def _link_part(
+    pending: _Pending,
+    directories: list[str],
+    relatives: list[str],
+    made_before: Collection[str],
+    *,
+    transaction: Transaction,
+    mode: LinkMode,
+) -> dict[str, int]:
+    """Make *directories* (relative to the lib directory, parents first) and link *relatives* into them;
+    how many files were made each way.
+
+    Directories are made once each (journalled together); files in a directory made here or in
+    *made_before* (absolute paths made by this wheel already) cannot be in the way, so they go straight
+    to ``os.link`` after one journal write for all of them; files in directories that were there already
+    are checked first, and one in the way is stashed as a single file would be.
     """
     lib = os.fspath(pending.lib_dir)
     tree = os.fspath(pending.unpacked.tree)
-    transaction.make_dirs(pending.lib_dir)
-    directories = _directories(relatives)
-    made = set(transaction.make_new_dirs([f"{lib}/{d}" for d in directories]))
+    made = set(transaction.make_new_dirs([f"{lib}/{d}" for d in directories], made_before))
+    made.update(made_before)
     fresh: list[str] = []
     existing_dir: list[str] = []
     for relative in relatives:
@@ -183,18 +311,76 @@ def _link_lib_files(
         kinds, raced = link_many(tree, lib, fresh, mode)
     finally:
         transaction.created_many(targets)
-    for kind, count in kinds.items():
-        pending.kinds[kind] = pending.kinds.get(kind, 0) + count
     for relative in [*in_the_way, *raced]:
         destination = pending.lib_dir / relative
         transaction.prepare_target(destination)
         kind = link_file(pending.unpacked.tree / relative, destination, mode)
         transaction.created(destination)
-        pending.kinds[kind] = pending.kinds.get(kind, 0) + 1
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
+def _link_lib_files(
+    pending: _Pending,
+    relatives: list[str],
+    transaction: Transaction,
+    mode: LinkMode,
+    queue: _WorkQueue | None = None,
+) -> None:
+    """Link one wheel's files that go into its lib directory: in one batch, or, for a big wheel and a
+    *queue*, in parts run by the queue's workers at once (the spine of directories the parts share made
+    first). Every part has finished, one way or the other, when this returns or raises."""
+    transaction.make_dirs(pending.lib_dir)
+    directories = _directories(relatives)
+    count = 1
+    if queue is not None:
+        cost = len(relatives) + _DIR_COST * len(directories)
+        count = min(queue.workers, cost // _PART_COST)
+    if count <= 1:
+        found = [_link_part(pending, directories, relatives, (), transaction=transaction, mode=mode)]
+    else:
+        assert queue is not None
+        spine, parts = _parts(directories, relatives, count)
+        lib = os.fspath(pending.lib_dir)
+        made = frozenset(transaction.make_new_dirs([f"{lib}/{d}" for d in spine]))
+        tasks = [
+            queue.submit(
+                _PART_PRIORITY,
+                functools.partial(_link_part, pending, dirs, files, made, transaction=transaction, mode=mode),
+            )
+            for dirs, files in parts[1:]
+        ]
+        found = []
+        error: BaseException | None = None
+        try:
+            found.append(_link_part(pending, *parts[0], made, transaction=transaction, mode=mode))
+        except BaseException as exc:
+            error = exc
+        for task in tasks:  # each part run here, unless a worker has started it already
+            try:
+                found.append(queue.result(task))
+            except BaseException as exc:
+                error = error or exc
+        if error is not None:
+            raise error
+    for kinds in found:
+        for kind, number in kinds.items():
+            pending.kinds[kind] = pending.kinds.get(kind, 0) + number
+
+
+#: Parts of a wheel being linked go before any wheel waiting to start: its owner waits for them.
+_PART_PRIORITY = 1 << 40
 
 
 def _link_one(
-    pending: _Pending, scheme: Scheme, transaction: Transaction, mode: LinkMode, python: str, *, record: bool
+    pending: _Pending,
+    scheme: Scheme,
+    transaction: Transaction,
+    mode: LinkMode,
+    python: str,
+    *,
+    record: bool,
+    queue: _WorkQueue | None = None,
 ) -> None:
     """Install one wheel's files; with *record*, its ``RECORD`` too (without, it is written once the
     byte-compiled files are known)."""
@@ -231,7 +417,7 @@ def _link_one(
         transaction.created(destination)
         pending.kinds[kind] = pending.kinds.get(kind, 0) + 1
         pending.records.append((destination, entry.hash, entry.size))
-    _link_lib_files(pending, relatives, transaction, mode)
+    _link_lib_files(pending, relatives, transaction, mode, queue)
     info = pending.lib_dir / unpacked.dist_info
     text = unpacked.tree / unpacked.dist_info / "entry_points.txt"
     if text.is_file():
@@ -386,7 +572,7 @@ class Installation:
         self._lock = threading.Lock()
         self._stack = contextlib.ExitStack()
         self._transaction: Transaction | None = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._queue: _WorkQueue | None = None
         self._results: list[InstalledDist] | None = None
 
     def __enter__(self) -> Installation:
@@ -402,7 +588,7 @@ class Installation:
             self._transaction = stack.enter_context(Transaction(journal_dir / JOURNAL_NAME))
             for dist in self.replace:
                 self._remove(dist)
-            self._pool = ThreadPoolExecutor(max_workers=self.workers)
+            self._queue = _WorkQueue(self.workers)
             self._stack = stack.pop_all()
         return self
 
@@ -421,8 +607,8 @@ class Installation:
         self._stack.__exit__(kind, value, traceback)
 
     def _shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._queue is not None:
+            self._queue.shutdown()
 
     def _remove(self, dist: InstalledDistribution) -> None:
         assert self._transaction is not None
@@ -438,7 +624,7 @@ class Installation:
 
     def add(self, wheel: WheelToInstall, unpacked: UnpackedWheel | None = None) -> None:
         """Start linking *wheel* (its cache entry when already at hand); safe to call from any thread."""
-        assert self._transaction is not None and self._pool is not None
+        assert self._transaction is not None and self._queue is not None
         entry = unpacked or unpack_wheel(wheel.path, self.cache, sha256=wheel.sha256)
         purelib, name, version = _wheel_info(entry)
         pending = _Pending(
@@ -454,18 +640,18 @@ class Installation:
                     self._remove(dist)
                 self.names.add(_canonical(name))
             self._pendings.append(pending)
-            transaction, python = self._transaction, self.python
-            self._futures.append(
-                self._pool.submit(
-                    _link_one,
-                    pending,
-                    self.scheme,
-                    transaction,
-                    self.link_mode,
-                    python,
-                    record=not self.compile,
-                )
+            # The wheel with the most files first: the longest to link, it would finish alone at the end.
+            link = functools.partial(
+                _link_one,
+                pending,
+                self.scheme,
+                self._transaction,
+                self.link_mode,
+                self.python,
+                record=not self.compile,
+                queue=self._queue,
             )
+            self._futures.append(self._queue.submit(len(entry.files), link).future)
 
     def finish(self) -> list[InstalledDist]:
         """Wait for every wheel added, byte-compile when asked, write the RECORDs: what was installed."""

@@ -25,7 +25,7 @@ import secrets
 import shutil
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -143,14 +143,15 @@ class Transaction:
             self._created.append(path)
 
     # -- batches (one wheel's files at a time: one journal write, one lock) ---------------------------
-    def make_new_dirs(self, directories: Sequence[str]) -> list[str]:
+    def make_new_dirs(self, directories: Sequence[str], new_parents: Collection[str] = ()) -> list[str]:
         """Create the missing ones among *directories* (parents listed before children); return those
-        this call created. One ``stat`` per directory whose parent already existed, one journal write."""
+        this call created. One ``stat`` per directory whose parent already existed, one journal write;
+        none for a directory whose parent is in *new_parents* (directories just made, so empty)."""
         new: set[str] = set()
         missing: list[str] = []
         for directory in directories:
             parent = os.path.dirname(directory)
-            if parent in new or not os.path.isdir(directory):
+            if parent in new or parent in new_parents or not os.path.isdir(directory):
                 new.add(directory)
                 missing.append(directory)
         if not missing:

@@ -262,3 +262,43 @@ def test_files_in_the_way_are_replaced_and_restored_when_the_install_fails(tmp_p
     assert (site / "shared" / "__init__.py").read_text() == "# new\n"
     assert (site / "shared" / "deep" / "mod.py").read_text() == "X = 1\n"
     assert not [p for p in site.iterdir() if p.name.startswith(".pipcompat")]
+
+
+def _many_files(name: str, version: str) -> PackageSpec:
+    """A wheel big enough to be linked in parts by several workers at once (hundreds of directories)."""
+    files = {
+        f"{name}/d{i}/s{j}/m{k}.py": f"V = '{version}'\n"
+        for i in range(12)
+        for j in range(25)
+        for k in range(4)
+    }
+    files[f"{name}/top.py"] = f"V = '{version}'\n"
+    return PackageSpec(name, version, files=files)
+
+
+def test_a_wheel_linked_in_parts_installs_every_file_and_rolls_back_whole(tmp_path: Path) -> None:
+    target = _venv(tmp_path / "venv")
+    cache = Cache(tmp_path / "cache")
+    site = Path(target.paths["purelib"])
+    (site / "many" / "d3" / "s7").mkdir(parents=True)
+    (site / "many" / "d3" / "s7" / "m1.py").write_text("# in the way\n")
+    before = _tree(tmp_path / "venv")
+    wheel = build_wheel(_many_files("many", "1.0"), tmp_path / "d1")
+    bad = build_wheel(PackageSpec("bad", "1.0", files={"bad-1.0.data/unknown/x": "x"}), tmp_path / "d1")
+    with pytest.raises(InvalidWheelError, match=r"unknown \.data directory"):
+        _install(target, cache, wheel, bad, workers=4)
+    assert _tree(tmp_path / "venv") == before
+    [installed] = _install(target, cache, wheel, workers=4)
+    assert (site / "many" / "d3" / "s7" / "m1.py").read_text() == "V = '1.0'\n"
+    assert (site / "many" / "d11" / "s24" / "m3.py").read_text() == "V = '1.0'\n"
+    with open(site / "many-1.0.dist-info" / "RECORD", newline="") as stream:
+        rows = {row[0]: row for row in csv.reader(stream)}
+    on_disk = {
+        os.path.relpath(os.path.join(d, n), site).replace(os.sep, "/")
+        for d, _dirs, names in os.walk(site)
+        for n in names
+        if "many" in os.path.relpath(d, site).split(os.sep)[0]
+    }
+    assert set(rows) == on_disk
+    assert len(installed.lib_files) > 12 * 25 * 4 and set(installed.lib_files) <= set(rows)
+    assert not [p for p in site.iterdir() if p.name.startswith(".pipcompat")]
