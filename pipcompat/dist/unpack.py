@@ -29,6 +29,7 @@ import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from pipcompat.cache import Cache, atomic_directory
 from pipcompat.errors import PipcompatError
@@ -55,8 +56,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
-class FileEntry:
+class FileEntry(NamedTuple):
+    """One file of a cache entry, as its manifest lists it (a tuple: 20,000 of them are made per big
+    install, and a tuple is the cheapest object to make)."""
+
     path: str
     """Posix path relative to the wheel root."""
     hash: str
@@ -260,7 +263,7 @@ _verified_lock = threading.Lock()
 def _from_manifest(root: Path, data: dict[str, object]) -> UnpackedWheel:
     rows = data["files"]
     assert isinstance(rows, list)
-    files = tuple(FileEntry(f[0], f[1], int(f[2]), bool(f[3])) for f in rows)
+    files = tuple(map(FileEntry._make, rows))
     info = data.get("info")
     known = None
     if isinstance(info, list) and len(info) == 3:

@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any
 
 from pipcompat.cache import Cache
-from pipcompat.dist.unpack import InvalidWheelError, UnpackedWheel, record_hash, unpack_wheel
+from pipcompat.dist.unpack import FileEntry, InvalidWheelError, UnpackedWheel, record_hash, unpack_wheel
 from pipcompat.env.installed import InstalledDistribution, ScanEnvironment
 from pipcompat.errors import PipcompatError
 from pipcompat.install.link import LinkMode, link_file, link_many
@@ -85,8 +85,8 @@ class _Pending:
     lib_dir: Path
     records: list[tuple[Path, str, int]] = field(default_factory=list)
     """Files outside the wheel's lib directory tree (scripts, ``.data``, metadata written here)."""
-    lib_rows: list[tuple[str, str, int]] = field(default_factory=list)
-    """Files linked under the lib directory: (posix path relative to it, RECORD hash, size)."""
+    lib_rows: list[FileEntry] = field(default_factory=list)
+    """Files linked under the lib directory (their paths are relative to it)."""
     kinds: dict[str, int] = field(default_factory=dict)
     record: Path | None = None
     """The ``RECORD`` written, once it is."""
@@ -388,13 +388,15 @@ def _link_one(
     data_prefix = unpacked.dist_info[: -len(".dist-info")] + ".data/"
     skip = {f"{unpacked.dist_info}/{n}" for n in ("RECORD", "RECORD.jws", "RECORD.p7s", "INSTALLER")}
     skip |= {f"{unpacked.dist_info}/REQUESTED", f"{unpacked.dist_info}/direct_url.json"}
-    relatives: list[str] = []
-    for entry in unpacked.files:
+    data_files = [e for e in unpacked.files if e.path.startswith(data_prefix)]
+    if data_files:
+        lib_files = [e for e in unpacked.files if e.path not in skip and not e.path.startswith(data_prefix)]
+    else:
+        lib_files = [e for e in unpacked.files if e.path not in skip]
+    pending.lib_rows.extend(lib_files)
+    relatives = [e.path for e in lib_files]
+    for entry in data_files:
         if entry.path in skip:
-            continue
-        if not entry.path.startswith(data_prefix):
-            relatives.append(entry.path)
-            pending.lib_rows.append((entry.path, entry.hash, entry.size))
             continue
         source = unpacked.tree / entry.path
         key, _, rest = entry.path[len(data_prefix) :].partition("/")
@@ -462,7 +464,7 @@ def _write_record(pending: _Pending, transaction: Transaction) -> Path:
     record = pending.lib_dir / pending.unpacked.dist_info / "RECORD"
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    by_path = {r: (h, s) for r, h, s in pending.lib_rows}
+    by_path = {e.path: (e.hash, e.size) for e in pending.lib_rows}
     by_path.update({_record_path(p, pending.lib_dir): (h, s) for p, h, s in pending.records})
     writer.writerows([path, digest, size] for path, (digest, size) in sorted(by_path.items()))
     writer.writerow([_record_path(record, pending.lib_dir), "", ""])
@@ -674,7 +676,7 @@ class Installation:
                     p.name,
                     p.version,
                     record.parent,
-                    tuple(r for r, _h, _s in p.lib_rows),
+                    tuple(e.path for e in p.lib_rows),
                     (*(path for path, _h, _s in p.records), record),
                     dict(p.kinds),
                 )
@@ -694,7 +696,7 @@ def _compile_pendings(
         for path, _h, _s in p.records
         if path.suffix == ".py" and (scheme.purelib in path.parents or scheme.platlib in path.parents)
     ]
-    sources += [p.lib_dir / r for p in pendings for r, _h, _s in p.lib_rows if r.endswith(".py")]
+    sources += [p.lib_dir / e.path for p in pendings for e in p.lib_rows if e.path.endswith(".py")]
     new_caches = {s.parent / "__pycache__" for s in sources}
     new_caches = {d for d in new_caches if not d.exists()}
     compile_files(python, sources)
@@ -704,7 +706,7 @@ def _compile_pendings(
     if cache_tag:
         for p in pendings:
             extra = []
-            linked = [p.lib_dir / r for r, _h, _s in p.lib_rows if r.endswith(".py")]
+            linked = [p.lib_dir / e.path for e in p.lib_rows if e.path.endswith(".py")]
             for path in [*(path for path, _h, _s in p.records), *linked]:
                 if path.suffix != ".py":
                     continue
