@@ -460,15 +460,25 @@ def _record_path(path: Path, lib_dir: Path) -> str:
     return relative.replace(os.sep, "/")
 
 
+#: What makes the csv module quote a field (``QUOTE_MINIMAL``): the delimiter, the quote and line ends.
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
+
+
 def _write_record(pending: _Pending, transaction: Transaction) -> Path:
     record = pending.lib_dir / pending.unpacked.dist_info / "RECORD"
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
     by_path = {e.path: (e.hash, e.size) for e in pending.lib_rows}
     by_path.update({_record_path(p, pending.lib_dir): (h, s) for p, h, s in pending.records})
-    writer.writerows([path, digest, size] for path, (digest, size) in sorted(by_path.items()))
-    writer.writerow([_record_path(record, pending.lib_dir), "", ""])
-    _write_new(transaction, record, out.getvalue().encode())
+    rows = sorted(by_path.items())
+    own = _record_path(record, pending.lib_dir)
+    if _NEEDS_QUOTES.search("\0".join([own, *by_path])):
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerows([path, digest, size] for path, (digest, size) in rows)
+        writer.writerow([own, "", ""])
+        text = out.getvalue()
+    else:  # the usual case: what csv would write, without a writer call per row
+        text = "".join([f"{path},{digest},{size}\n" for path, (digest, size) in rows]) + f"{own},,\n"
+    _write_new(transaction, record, text.encode())
     return record
 
 

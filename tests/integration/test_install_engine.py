@@ -302,3 +302,16 @@ def test_a_wheel_linked_in_parts_installs_every_file_and_rolls_back_whole(tmp_pa
     assert set(rows) == on_disk
     assert len(installed.lib_files) > 12 * 25 * 4 and set(installed.lib_files) <= set(rows)
     assert not [p for p in site.iterdir() if p.name.startswith(".pipcompat")]
+
+
+def test_record_quotes_paths_with_commas_and_quotes_as_csv_does(tmp_path: Path) -> None:
+    target = _venv(tmp_path / "venv")
+    odd = 'odd/a,b "c".txt'
+    wheel = build_wheel(PackageSpec("odd", "1.0", files={odd: "x\n", "odd/plain.txt": "y\n"}), tmp_path / "d")
+    _install(target, Cache(tmp_path / "cache"), wheel)
+    site = Path(target.paths["purelib"])
+    with open(site / "odd-1.0.dist-info" / "RECORD", newline="") as stream:
+        rows = {row[0]: row for row in csv.reader(stream)}
+    assert (site / odd).read_text() == "x\n"
+    assert rows[odd][2] == "2" and rows["odd/plain.txt"][2] == "2"
+    assert rows["odd-1.0.dist-info/RECORD"] == ["odd-1.0.dist-info/RECORD", "", ""]
