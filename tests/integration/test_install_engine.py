@@ -315,3 +315,16 @@ def test_record_quotes_paths_with_commas_and_quotes_as_csv_does(tmp_path: Path) 
     assert (site / odd).read_text() == "x\n"
     assert rows[odd][2] == "2" and rows["odd/plain.txt"][2] == "2"
     assert rows["odd-1.0.dist-info/RECORD"] == ["odd-1.0.dist-info/RECORD", "", ""]
+
+
+@pytest.mark.parametrize("mode", ["copy", "symlink"])
+def test_a_wheel_linked_in_parts_by_copy_or_symlink(tmp_path: Path, mode: str) -> None:
+    target = _venv(tmp_path / "venv")
+    wheel = build_wheel(_many_files("many", "1.0"), tmp_path / "d1")
+    _install(target, Cache(tmp_path / "cache"), wheel, workers=4, link_mode=mode)
+    site = Path(target.paths["purelib"])
+    linked = [site / "many" / f"d{i}" / f"s{j}" / "m3.py" for i in range(12) for j in range(25)]
+    assert all(p.read_text() == "V = '1.0'\n" for p in linked)
+    assert all(p.is_symlink() == (mode == "symlink") for p in linked)
+    if mode == "copy":
+        assert all(p.stat().st_nlink == 1 for p in linked)
