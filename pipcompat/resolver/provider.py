@@ -19,6 +19,7 @@ from pipcompat.models import Link
 from pipcompat.resolver.finder import (
     FileChoice,
     ProjectCache,
+    ProjectFiles,
     Selection,
     is_pinned,
     parse_version,
@@ -35,6 +36,16 @@ PYTHON = "<python>"
 
 Preference = tuple[bool, bool, bool, bool, int, int, str]
 """What ``get_preference`` ranks by (lowest first)."""
+
+
+def release_key(version: Version) -> tuple[int, tuple[int, ...]]:
+    """A version's epoch and release without trailing zeros: versions an ``==V`` specifier admits (with
+    or without a local label, zero-padded) all have the key of ``V``."""
+    release = version.release
+    end = len(release)
+    while end > 1 and release[end - 1] == 0:
+        end -= 1
+    return (version.epoch, release[:end])
 
 
 def identifier_of(name: str, extras: frozenset[str]) -> str:
@@ -68,12 +79,24 @@ class Req:
     """No URL and an empty specifier: every candidate of the project satisfies it."""
     satisfied: dict[Candidate, bool] = field(init=False, repr=False, default_factory=dict)
     """``is_satisfied_by`` answers by candidate (candidates hash by identity, as Reqs do)."""
+    pinned_release: tuple[int, tuple[int, ...]] | None = field(init=False, repr=False)
+    """For a specifier with a non-wildcard ``==``: the epoch and release (trailing zeros dropped) every
+    version it admits has (see :func:`release_key`)."""
 
     def __post_init__(self) -> None:
         spec_key = str(self.specifier)
         object.__setattr__(self, "spec_key", spec_key)
         object.__setattr__(self, "pinned", bool(spec_key) and is_pinned(self.specifier))
         object.__setattr__(self, "any_version", not spec_key and not self.url)
+        pinned_release = None
+        if spec_key:
+            for spec in self.specifier:
+                if spec.operator == "==" and not spec.version.endswith(".*"):
+                    version = parse_version(spec.version)
+                    if version is not None:
+                        pinned_release = release_key(version)
+                        break
+        object.__setattr__(self, "pinned_release", pinned_release)
 
     @property
     def identifier(self) -> str:
@@ -177,6 +200,9 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self._env = marker_environment(self.target)
         self._dependency_reqs: dict[tuple[str, Version, str | None], list[Req]] = {}
         self._selections: dict[tuple[str, frozenset[str]], Selection] = {}
+        self._release_index: dict[
+            str, tuple[ProjectFiles, dict[tuple[int, tuple[int, ...]], list[Version]]]
+        ] = {}
 
     # -- resolvelib interface -------------------------------------------------------------------------
 
@@ -276,10 +302,16 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         selection = self._selections.get(selection_key)
         if selection is None:
             specifier = SpecifierSet()
+            pinned_release = None
             for req in reqs:
                 specifier &= req.specifier
+                pinned_release = pinned_release or req.pinned_release
             if constraint is not None:
                 specifier &= constraint.specifier
+            if pinned_release is not None:
+                # An ``==`` pin admits only versions of one release: filter those, not every version of
+                # the project (the same outcome: the filter's pre-release rule looks only at the matches).
+                project = self._releases_of(project, pinned_release)
             selection = self._selections[selection_key] = select(project, specifier, self.options)
         entries = selection.matches
         lowest = self.options.strategy == "lowest" or (
@@ -387,6 +419,18 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         return deps
 
     # -- helpers ------------------------------------------------------------------------------------------
+
+    def _releases_of(self, project: ProjectFiles, key: tuple[int, tuple[int, ...]]) -> ProjectFiles:
+        """*project* reduced to its versions whose :func:`release_key` is *key* (ascending, as there)."""
+        index = self._release_index.get(project.name)
+        if index is None or index[0] is not project:
+            by_release: dict[tuple[int, tuple[int, ...]], list[Version]] = {}
+            for version in project.ordered():
+                by_release.setdefault(release_key(version), []).append(version)
+            index = self._release_index[project.name] = (project, by_release)
+        versions = project.versions
+        subset = {version: versions[version] for version in index[1].get(key, ())}
+        return ProjectFiles(project.name, project.link_count, subset, project.rejected)
 
     def _wanted(self, req: Requirement, extras: frozenset[str]) -> bool:
         """Base candidates take unconditional and ``extra == ""`` requirements; extras candidates take those

@@ -12,7 +12,7 @@ from resolvelib.structs import RequirementInformation
 
 from pipcompat.models import Link
 from pipcompat.resolver import ResolveOptions, synthetic_target
-from pipcompat.resolver.finder import LinkEvaluator, ProjectCache
+from pipcompat.resolver.finder import LinkEvaluator, ProjectCache, select
 from pipcompat.resolver.provider import (
     PYTHON,
     Candidate,
@@ -157,3 +157,54 @@ def test_requirement_facts_are_read_from_the_specifier_once() -> None:
     assert req("a").any_version and not req("a>=1").any_version
     assert not req("a @ https://files.test/a-1.0-py3-none-any.whl").any_version
     assert req("a<2,>=1").spec_key == req("a>=1,<2").spec_key
+
+
+class OneProject(NoFiles):
+    """A package source offering one wheel per version of project ``p``."""
+
+    def __init__(self, versions: list[str]) -> None:
+        self.versions = versions
+
+    def links(self, name: str) -> list[Link]:
+        if name != "p":
+            return []
+        return [
+            Link(
+                filename=f"p-{v}-py3-none-any.whl",
+                url=f"https://files.test/p-{v}-py3-none-any.whl",
+                index_url="",
+            )
+            for v in self.versions
+        ]
+
+
+VERSIONS = ["0.9", "1.0rc1", "1.0", "1.0.0+local", "1.0.post1", "1.0.1", "1.1.dev0", "1.1", "2.0", "1!1.0"]
+
+
+def test_an_equals_pin_selects_the_same_versions_as_a_filter_over_every_version() -> None:
+    evaluator = LinkEvaluator(TARGET, ResolveOptions(target=TARGET))
+    full = evaluator.project("p", OneProject(VERSIONS).links("p"))
+    for requirements in (
+        ["p==1.0"],
+        ["p==1"],
+        ["p==1.0.0"],
+        ["p==1.0+local"],
+        ["p==1.0rc1"],
+        ["p==1.0.post1", "p>=1"],
+        ["p==1.1", "p!=1.1"],
+        ["p==1.0", "p==1.0.*"],
+        ["p==1!1"],
+        ["p==3.0"],
+    ):
+        for options in ({}, {"only_final": {":all:"}}, {"all_releases": {":all:"}}):
+            provider = make_provider(**options)
+            provider.projects = ProjectCache(OneProject(VERSIONS), provider.projects.evaluator)
+            reqs = [req(text) for text in requirements]
+            found = provider.find_matches("p", {"p": iter(reqs)}, {})
+            specifier = SpecifierSet()
+            for r in reqs:
+                specifier &= r.specifier
+            expected = select(full, specifier, provider.options).matches
+            assert [str(c.version) for c in found] == [str(e.version) for e in reversed(expected)], (
+                requirements
+            )
