@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ def release_key(version: Version) -> tuple[int, tuple[int, ...]]:
     or without a local label, zero-padded) all have the key of ``V``."""
     release = version.release
     end = len(release)
-    while end > 1 and release[end - 1] == 0:
+    while end and release[end - 1] == 0:  # as ``packaging`` compares them: "0.0" gives ()
         end -= 1
     return (version.epoch, release[:end])
 
@@ -200,9 +201,6 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self._env = marker_environment(self.target)
         self._dependency_reqs: dict[tuple[str, Version, str | None], list[Req]] = {}
         self._selections: dict[tuple[str, frozenset[str]], Selection] = {}
-        self._release_index: dict[
-            str, tuple[ProjectFiles, dict[tuple[int, tuple[int, ...]], list[Version]]]
-        ] = {}
 
     # -- resolvelib interface -------------------------------------------------------------------------
 
@@ -420,16 +418,18 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
 
     # -- helpers ------------------------------------------------------------------------------------------
 
-    def _releases_of(self, project: ProjectFiles, key: tuple[int, tuple[int, ...]]) -> ProjectFiles:
-        """*project* reduced to its versions whose :func:`release_key` is *key* (ascending, as there)."""
-        index = self._release_index.get(project.name)
-        if index is None or index[0] is not project:
-            by_release: dict[tuple[int, tuple[int, ...]], list[Version]] = {}
-            for version in project.ordered():
-                by_release.setdefault(release_key(version), []).append(version)
-            index = self._release_index[project.name] = (project, by_release)
+    @staticmethod
+    def _releases_of(project: ProjectFiles, key: tuple[int, tuple[int, ...]]) -> ProjectFiles:
+        """*project* reduced to its versions whose :func:`release_key` is *key* (ascending, as there).
+
+        Versions sort by epoch and release (trailing zeros dropped) before anything else, so those are
+        one run of the ascending list, found by bisection.
+        """
+        ordered = project.ordered()
+        low = bisect_left(ordered, key, key=release_key)
+        high = bisect_right(ordered, key, lo=low, key=release_key)
         versions = project.versions
-        subset = {version: versions[version] for version in index[1].get(key, ())}
+        subset = {version: versions[version] for version in ordered[low:high]}
         return ProjectFiles(project.name, project.link_count, subset, project.rejected)
 
     def _wanted(self, req: Requirement, extras: frozenset[str]) -> bool:

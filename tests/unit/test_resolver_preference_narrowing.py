@@ -178,7 +178,21 @@ class OneProject(NoFiles):
         ]
 
 
-VERSIONS = ["0.9", "1.0rc1", "1.0", "1.0.0+local", "1.0.post1", "1.0.1", "1.1.dev0", "1.1", "2.0", "1!1.0"]
+VERSIONS = [
+    "0",
+    "0.0.post1",
+    "0.0.1",
+    "0.9",
+    "1.0rc1",
+    "1.0",
+    "1.0.0+local",
+    "1.0.post1",
+    "1.0.1",
+    "1.1.dev0",
+    "1.1",
+    "2.0",
+    "1!1.0",
+]
 
 
 def test_an_equals_pin_selects_the_same_versions_as_a_filter_over_every_version() -> None:
@@ -194,6 +208,9 @@ def test_an_equals_pin_selects_the_same_versions_as_a_filter_over_every_version(
         ["p==1.1", "p!=1.1"],
         ["p==1.0", "p==1.0.*"],
         ["p==1!1"],
+        ["p==0.0"],
+        ["p==0.0.1"],
+        ["p==0.9.0"],
         ["p==3.0"],
     ):
         for options in ({}, {"only_final": {":all:"}}, {"all_releases": {":all:"}}):
