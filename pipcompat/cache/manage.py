@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ from pipcompat.cache import BUCKET_VERSIONS, ROOT_LOCK, Bucket, Cache
 #: Name endings of temporary files and directories (atomic writes, downloads, entries set aside).
 TEMP_SUFFIXES = (".tmp", ".part", ".bad")
 LOCK_SUFFIX = ".lock"
+#: ``prune`` removes ``http`` entries (pages and what was derived from them) not written for this long.
+HTTP_UNUSED_DAYS = 30
 _BUCKET_DIR = re.compile(r"^(?P<name>[a-z]+)-v(?P<version>\d+)$")
 _SDIST_EXTENSIONS = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 BUCKETS: tuple[Bucket, ...] = ("http", "metadata", "archives", "built", "interpreters")
@@ -323,6 +326,9 @@ def prune(cache: Cache, *, waiting: Callable[[], None] | None = None) -> Removal
     - interpreter probes of interpreters that are gone (and the no-op audits remembered beside them);
     - in the ``git`` bucket, half-made mirrors and checkouts and their stale locks (never anything inside a
       repository: git keeps empty directories of its own);
+    - ``http`` entries not written for :data:`HTTP_UNUSED_DAYS` days: pages kept for revalidation, and what
+      was derived from pages (kept evaluations, notes), of which every new version of a page leaves one
+      more: whatever is still needed is fetched or computed again;
     - directories left empty.
     """
     total = Removal()
@@ -391,9 +397,14 @@ def _prune_bucket(cache: Cache, bucket: Bucket) -> Removal:
             depth = len(Path(directory).relative_to(bucket_dir).parts)
             if depth >= 3:
                 dirnames.clear()
+    limit = time.time() - HTTP_UNUSED_DAYS * 86400
     for entry in iter_entries(bucket_dir):
         partial = bucket == "archives" and entry.is_dir() and not _complete_archive(entry)
-        if partial or (bucket == "interpreters" and _probe_is_stale(entry)):
+        if (
+            partial
+            or (bucket == "interpreters" and _probe_is_stale(entry))
+            or (bucket == "http" and _written_before(entry, limit))
+        ):
             total.add(remove_entry(cache, entry))
     for first in _children(bucket_dir):
         for second in _children(first):
@@ -401,6 +412,13 @@ def _prune_bucket(cache: Cache, bucket: Bucket) -> Removal:
                 if lock.name.endswith(LOCK_SUFFIX) and not Path(str(lock)[: -len(LOCK_SUFFIX)]).exists():
                     total.add(remove_path(lock))
     return total
+
+
+def _written_before(entry: Path, limit: float) -> bool:
+    try:
+        return entry.stat().st_mtime < limit
+    except OSError:
+        return False
 
 
 def _complete_archive(entry: Path) -> bool:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,18 @@ def test_prune_keeps_a_remembered_audit_while_its_probe_stays(ctx: TestContext) 
     assert live_probe.exists()
     assert live_audit.exists()
     assert not orphan_audit.exists()
+
+
+def test_prune_removes_index_entries_not_written_for_a_month(ctx: TestContext, server: IndexServer) -> None:
+    fill_cache(ctx, server, "app")
+    entries = sorted(iter_entries(ctx.cache_dir / f"http-v{BUCKET_VERSIONS['http']}"))
+    assert len(entries) >= 2
+    old, recent = entries[: len(entries) // 2], entries[len(entries) // 2 :]
+    month_ago = time.time() - 31 * 86400
+    for entry in old:
+        os.utime(entry, (month_ago, month_ago))
+    result = ctx.run("cache", "prune").assert_success()
+    assert result.stderr.splitlines()[1].startswith(f"Removed {len(old)} file")
+    assert not any(entry.exists() for entry in old)
+    assert all(entry.exists() for entry in recent)
+    fill_cache(ctx, server, "app")  # what is needed again is fetched again
