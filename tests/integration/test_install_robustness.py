@@ -266,6 +266,26 @@ def test_a_damaged_cache_entry_is_detected_and_unpacked_again(
     assert_consistent(ctx, venv)
 
 
+@pytest.mark.parametrize("which", [5, BIG_FILES // 2, BIG_FILES - 5])
+def test_damage_anywhere_in_a_big_cache_entry_is_detected(
+    ctx: TestContext, server: IndexServer, which: int
+) -> None:
+    # A big entry is checked in parts, by several threads: damage in any part is found.
+    first = ctx.make_venv("first")
+    ctx.run(*install_args(first, server, "big==1.0")).assert_success()
+    entry = entry_of(ctx.cache_dir, "big-1.0-")
+    module = entry / "tree" / "big" / f"m{which:04d}.py"
+    good = module.read_bytes()
+    os.chmod(module, 0o644)
+    time.sleep(0.01)
+    module.write_bytes(b"#" * len(good))
+    venv = ctx.make_venv("second")
+    result = ctx.run(*install_args(venv, server, "big==1.0"))
+    result.assert_success()
+    assert (site_packages(venv) / "big" / f"m{which:04d}.py").read_bytes() == good
+    assert module.read_bytes() != b"#" * len(good) or not module.exists()
+
+
 # -- hostile wheels, through the command ---------------------------------------------------------------
 
 
