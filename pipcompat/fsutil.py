@@ -28,8 +28,11 @@ def _temp_file(directory: str, name: str) -> tuple[int, str]:
         return tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".tmp")
 
 
-def replace_file(path: str | os.PathLike[str], data: bytes, *, keep_mode: bool = False) -> None:
-    """Write *data* to *path* so that readers see the old content or the new, never a part of it.
+def replace_file(
+    path: str | os.PathLike[str], data: bytes | tuple[bytes, ...], *, keep_mode: bool = False
+) -> None:
+    """Write *data* (bytes, or a tuple of parts written one after the other) to *path* so that readers see
+    the old content or the new, never a part of it.
 
     The data goes to a temporary file in the same directory (made if it is missing), which is then renamed
     over *path*. With ``keep_mode`` (for files a person owns: configuration, an output file) a symbolic link
@@ -46,9 +49,10 @@ def replace_file(path: str | os.PathLike[str], data: bytes, *, keep_mode: bool =
     fd, temp = _temp_file(directory, os.path.basename(target))
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            for part in (data,) if isinstance(data, bytes) else data:
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
         if mode is not None:

@@ -22,12 +22,14 @@ sizes live in :mod:`pipcompat.cache.manage`.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,9 +162,49 @@ def open_cache(root: Path | None) -> Iterator[Cache]:
         yield cache
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a cache entry so that readers see the old file or the new one, never a part."""
+def write_atomic(path: Path, data: bytes | tuple[bytes, ...]) -> None:
+    """Write a cache entry (bytes, or parts one after the other) so that readers see the old file or the
+    new one, never a part."""
     replace_file(path, data)
+
+
+class BackgroundWriter:
+    """Cache entries written with :func:`write_atomic` by one thread, in order, while there is work.
+
+    For entries that a later run (or a later request) reads and the thread making them need not wait for:
+    on a loaded machine every system call that drops the GIL waits to get it back. The thread is not a
+    daemon, so the interpreter waits for it at exit and nothing queued is lost; :meth:`flush` waits for
+    what is queued. Errors are ignored (a read-only or full cache must not fail a command).
+    """
+
+    def __init__(self) -> None:
+        self._queue: collections.deque[tuple[Path, bytes | tuple[bytes, ...]]] = collections.deque()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def write(self, path: Path, data: bytes | tuple[bytes, ...]) -> None:
+        with self._lock:
+            self._queue.append((path, data))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="pipcompat-cache-writer")
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._thread = None
+                    return
+                path, data = self._queue.popleft()
+            with contextlib.suppress(OSError, ValueError):
+                write_atomic(path, data)
+
+    def flush(self) -> None:
+        """Wait until everything queued so far is written."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
 
 @contextlib.contextmanager

@@ -16,14 +16,13 @@ import os
 import sys
 import tempfile
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
-from pipcompat.cache import Cache, digest_key, write_atomic
+from pipcompat.cache import BackgroundWriter, Cache, digest_key
 from pipcompat.errors import PipcompatError
 from pipcompat.index.httpcache import CachedResponse, HttpCache, OfflineError
 from pipcompat.index.lazywheel import (
@@ -191,14 +190,14 @@ class IndexClient:
             ask_credentials=self.reporter.ask_credentials,
             fetching=self.reporter.fetching,
         )
-        self._http = HttpCache(cache, offline=offline, refresh=refresh)
+        self._writer = BackgroundWriter()
+        self._http = HttpCache(cache, offline=offline, refresh=refresh, writer=self._writer)
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
         self._pages: dict[str, _Task[_Page]] = {}
         self._links: dict[str, list[Link]] = {}
         self._page_keys: dict[str, tuple[str | None, bool]] = {}
-        self._writer = _Writer()
         self._find_links_task: _Task[list[Link]] | None = None
         self._metadata: dict[str, _Task[bytes]] = {}
         self._metadata_files_work: dict[str, bool] = {}
@@ -860,44 +859,6 @@ class _Page:
                 assert self._load is not None
                 self._files, self._load = self._load(), None
             return self._files
-
-
-class _Writer:
-    """Cache entries written in the background, in order, by one thread that runs while there is work.
-
-    The thread is not a daemon: the interpreter waits for it at exit, so nothing queued is lost. Entries
-    written this way are ones a later run reads (kept evaluations, notes, marks): the thread that makes
-    them (often the resolver's) does not wait for the file system.
-    """
-
-    def __init__(self) -> None:
-        self._queue: deque[tuple[Path, bytes]] = deque()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def write(self, path: Path, data: bytes) -> None:
-        with self._lock:
-            self._queue.append((path, data))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="pipcompat-cache-writer")
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                if not self._queue:
-                    self._thread = None
-                    return
-                path, data = self._queue.popleft()
-            with contextlib.suppress(OSError, ValueError):  # a read-only or full cache must not fail
-                write_atomic(path, data)
-
-    def flush(self) -> None:
-        """Wait until everything queued so far is written."""
-        with self._lock:
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
 
 
 def _reliable_sdist_metadata(data: bytes) -> bool:

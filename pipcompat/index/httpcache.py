@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipcompat.cache import Cache, digest_key, write_atomic
+from pipcompat.cache import BackgroundWriter, Cache, digest_key, write_atomic
 from pipcompat.errors import PipcompatError
 from pipcompat.index.session import HttpSession
 from pipcompat.index.urls import redact, strip_credentials
@@ -78,10 +78,19 @@ def is_fresh(meta: Mapping[str, Any], now: float | None = None) -> bool:
 class HttpCache:
     """Index pages through the ``http`` bucket of *cache* (straight from the network when it is ``None``)."""
 
-    def __init__(self, cache: Cache | None, *, offline: bool = False, refresh: bool = False) -> None:
+    def __init__(
+        self,
+        cache: Cache | None,
+        *,
+        offline: bool = False,
+        refresh: bool = False,
+        writer: BackgroundWriter | None = None,
+    ) -> None:
         self.cache = cache
         self.offline = offline
         self.refresh = refresh
+        #: Entries are written by this writer's thread when given (the fetching thread does not wait).
+        self.writer = writer
 
     def entry_path(self, url: str, accept: str) -> Path | None:
         if self.cache is None:
@@ -132,7 +141,7 @@ class HttpCache:
                 and updated != stored[0]
                 and _directives(updated.get("cache_control")).get("max-age")
             ):
-                _write(path, updated, cached)
+                _write(path, updated, cached, self.writer)
             return _response(updated, cached, from_cache=True)
         meta = {
             "url": final_url,
@@ -154,7 +163,7 @@ class HttpCache:
             and storable
             and not _same_entry(stored, meta, kept)
         ):
-            _write(path, meta, kept)
+            _write(path, meta, kept, self.writer)
         return _response(meta, body, from_cache=False)
 
     def _body_needed(self, meta: Mapping[str, Any]) -> bool:
@@ -244,10 +253,14 @@ def _read(
     return meta, body
 
 
-def _write(path: Path, meta: Mapping[str, Any], body: bytes) -> None:
+def _write(path: Path, meta: Mapping[str, Any], body: bytes, writer: BackgroundWriter | None = None) -> None:
     record = {**meta, "length": len(body)}
+    data = (json.dumps(record, separators=(",", ":")).encode() + b"\n", body)
+    if writer is not None:
+        writer.write(path, data)
+        return
     with contextlib.suppress(OSError):  # a read-only or full cache must not fail the command
-        write_atomic(path, json.dumps(record, separators=(",", ":")).encode() + b"\n" + body)
+        write_atomic(path, data)
 
 
 def http_date(timestamp: float) -> str:
