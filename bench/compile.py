@@ -181,8 +181,8 @@ def run_case(  # noqa: PLR0917
             samples[key].times.append(elapsed)
             samples[key].cpu.append(cpu)
             outputs[(input_path.stem, key)] = output.read_text()
-            if mode == "cold":
-                shutil.rmtree(cache, ignore_errors=True)
+            # A cold run's cache stays until the end (``scratch`` is removed then): removing it now would
+            # make the next tool's new files dearer (freed inodes being reused on ext4).
             print(
                 f"  {input_path.stem:>12} {mode} run {index + 1}/{runs} {tool.name:<22} {seconds(elapsed)}",
                 file=sys.stderr,

@@ -19,8 +19,10 @@ pipcompat's defaults) and with its default (it byte-compiles everything it insta
 off for every tool (``PIP_CONFIG_FILE=/dev/null``, ``UV_NO_CONFIG=1``). Runs are interleaved (round 1 of
 every tool, then round 2 …) so that changes in network speed or machine load hit all tools alike;
 before each timed run the kernel's pending write-back is flushed (``sync``, outside the timing), so that
-no tool pays for the files the previous one wrote or removed. Medians of wall-clock time; after each
-round the installed distributions (``*.dist-info`` names) of every tool are compared.
+no tool pays for the files the previous one wrote; venvs and caches are removed only at the end (a
+tree removed just before a run makes every new file of that run dearer on ext4). Medians of wall-clock
+time; after each round the installed distributions (``*.dist-info`` names) of every tool are compared.
+The venvs and caches of a full run take some GB of disk until the end (pip's venvs are copies).
 
 Cold runs download a few hundred MB per tool, so they default to one run (``--cold-runs``).
 This is a script, not a test: run it by hand.
@@ -222,6 +224,9 @@ def measure(  # noqa: PLR0917
             results.setdefault((name, case, tool.name), []).append(elapsed)
         log(f"{name:14} {case:5} {tool.name:18} {elapsed:7.2f} s{'' if keep else ' (warm-up)'}")
 
+    # Venvs and caches stay until the end (the work directory is removed then): on this kind of filesystem a
+    # new file costs more while the inodes of a tree removed in the last half minute are being reused, so
+    # removing one tool's venv before the next tool's run would hand that cost to the next tool.
     for name in inputs:
         filled: set[str] = set()
         warm_caches = {tool.cache_key: work / f"{name}-warm-{tool.cache_key}" for tool in tools}
@@ -232,12 +237,9 @@ def measure(  # noqa: PLR0917
                     shutil.rmtree(cache, ignore_errors=True)
                     venv = work / f"v-{name}-cold-{tool.name}-{round_index}".replace(" ", "_")
                     run(name, "cold", tool, venv, cache, keep=True)
-                    shutil.rmtree(venv, ignore_errors=True)
                     if round_index == 0 and tool.cache_key not in filled and cache.exists():
                         filled.add(tool.cache_key)
                         cache.rename(warm_caches[tool.cache_key])  # the warm cases start from it
-                    else:
-                        shutil.rmtree(cache, ignore_errors=True)
         if not {"warm", "noop"} & set(cases):
             continue
         for tool in tools:  # fill the caches that no cold run filled
@@ -245,7 +247,6 @@ def measure(  # noqa: PLR0917
                 filled.add(tool.cache_key)
                 venv = work / f"v-{name}-fill-{tool.name}".replace(" ", "_")
                 run(name, "fill", tool, venv, warm_caches[tool.cache_key], keep=False)
-                shutil.rmtree(venv, ignore_errors=True)
         for round_index in range(runs):
             names: dict[str, set[str]] = {}
             for tool in tools:
@@ -256,7 +257,6 @@ def measure(  # noqa: PLR0917
                 if "noop" in cases:
                     run(name, "noop", tool, venv, cache, keep=True)
                 names[tool.name] = installed_names(venv)
-                shutil.rmtree(venv, ignore_errors=True)
             reference = names[tools[0].name]
             for tool_name, found in names.items():
                 if found != reference:
@@ -377,7 +377,8 @@ def report(
         "pip is "
         "run both with `--no-compile` (same setting) and with its default (it compiles). "
         "Configuration off for "
-        "every tool; tools interleaved round by round, `sync` before each timed run. "
+        "every tool; tools interleaved round by round, `sync` before each timed run, venvs and caches "
+        "removed only at the end. "
         "Load average (1/5/15 min) before: "
         f"{loads[0]}, after: {loads[1]}.",
         "",

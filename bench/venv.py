@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -61,6 +60,7 @@ def pipcompat_launcher() -> Path:
 
 def time_once(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall-clock and CPU seconds (user + system) of one run of *argv*, which must succeed."""
+    os.sync()  # the previous run's pending write-back, outside the timing
     started = time.perf_counter()
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
@@ -123,7 +123,8 @@ def measure(
                 sample = time_once(argv_for(target), env)
                 if round_index:  # round 0 warms every cache
                     results[name].append(sample)
-                shutil.rmtree(target, ignore_errors=True)
+                # Every environment stays until the end: a tree removed just before a run makes each new
+                # file of that run dearer (freed inodes being reused on ext4), which the next tool would pay.
     return results
 
 
