@@ -395,17 +395,13 @@ def _row_order(row: _Row) -> tuple[bool, int, tuple[int, int]]:
     return row[0], row[1], row[2]
 
 
-class _EvaluatedVersionFiles(VersionFiles):
-    """A version's usable files as the evaluation found them, made into :class:`FileChoice` values (and
-    links) on first use: the resolver looks at the files of a few versions of each project."""
+class _LazyVersionFiles(VersionFiles):
+    """A version whose :class:`FileChoice` values (and links) are made by :meth:`_make` when its files are
+    first asked for: the resolver looks at the files of a few versions of each project."""
 
     #: One lock for all (making one version's files is short; thousands of versions need no lock each).
     _lock = threading.Lock()
-
-    def __init__(self, version: Version, rows: list[_Row]) -> None:
-        self.version = version
-        self._rows: list[_Row] | None = rows
-        self._files: list[FileChoice] | None = None
+    _files: list[FileChoice] | None = None
 
     @property
     def files(self) -> list[FileChoice]:
@@ -420,6 +416,17 @@ class _EvaluatedVersionFiles(VersionFiles):
     @files.setter
     def files(self, value: list[FileChoice]) -> None:
         self._files = value
+
+    def _make(self) -> list[FileChoice]:
+        raise NotImplementedError
+
+
+class _EvaluatedVersionFiles(_LazyVersionFiles):
+    """A version's usable files as the evaluation found them."""
+
+    def __init__(self, version: Version, rows: list[_Row]) -> None:
+        self.version = version
+        self._rows: list[_Row] | None = rows
 
     @property
     def all_yanked(self) -> bool:
@@ -628,8 +635,8 @@ def load_project(data: bytes) -> ProjectFiles:
     return ProjectFiles(name, link_count, versions, rejected)
 
 
-class _StoredVersionFiles(VersionFiles):
-    """A version's files as :func:`dump_project` stored them, turned into :class:`FileChoice` on first use."""
+class _StoredVersionFiles(_LazyVersionFiles):
+    """A version's files as :func:`dump_project` stored them."""
 
     def __init__(  # noqa: PLR0917
         self,
@@ -646,22 +653,6 @@ class _StoredVersionFiles(VersionFiles):
         self._pages = pages
         self._all_yanked = bool(all_yanked)
         self._has_wheel = bool(has_wheel)
-        self._files: list[FileChoice] | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def files(self) -> list[FileChoice]:
-        files = self._files
-        if files is None:
-            with self._lock:
-                files = self._files
-                if files is None:
-                    files = self._files = self._make()
-        return files
-
-    @files.setter
-    def files(self, value: list[FileChoice]) -> None:
-        self._files = value
 
     @property
     def all_yanked(self) -> bool:

@@ -156,6 +156,28 @@ COMPILE_NEVER = (
 )
 
 
+def _run_recording_imports(tmp_path: Path, argv: list[str]) -> dict[str, Any]:
+    """Run pipcompat *argv* in *tmp_path* under :data:`COMPILE_RUN_PROBE` (no configuration, a cache of its
+    own): its status, stderr, and the modules imported at the first request and at the end."""
+    env = {
+        "PIP_CONFIG_FILE": os.devnull,
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "PIPCOMPAT_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": str(Path(pipcompat.__file__).resolve().parent.parent),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", COMPILE_RUN_PROBE, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    )
+    report: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return report
+
+
 def _matching(modules: set[str], names: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules if any(m == name or m.startswith(name + ".") for name in names))
 
@@ -165,23 +187,8 @@ def test_a_plain_compile_asks_for_its_pages_before_loading_the_resolver_and_neve
 ) -> None:
     server = index_server([PackageSpec("app", "1.0", deps=["lib"]), PackageSpec("lib", "1.0")])
     (tmp_path / "requirements.in").write_text("app\n", encoding="utf-8")
-    env = {
-        "PIP_CONFIG_FILE": os.devnull,
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path / "home"),
-        "PIPCOMPAT_CACHE_DIR": str(tmp_path / "cache"),
-        "PYTHONPATH": str(Path(pipcompat.__file__).resolve().parent.parent),
-    }
     argv = ["pip", "compile", "--no-config", "-q", "--strip-extras", "-i", server.url, "requirements.in"]
-    done = subprocess.run(
-        [sys.executable, "-c", COMPILE_RUN_PROBE, *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        check=True,
-    )
-    report = json.loads(done.stdout.splitlines()[-1])
+    report = _run_recording_imports(tmp_path, argv)
     assert report["status"] == 0, report["stderr"]
     assert "app==1.0" in (tmp_path / "requirements.txt").read_text(encoding="utf-8")
     first, modules = set(report["first"]), set(report["modules"])
@@ -199,25 +206,9 @@ def test_an_install_of_wheels_never_loads_the_build_machinery(
     index_server: IndexServerFactory, tmp_path: Path
 ) -> None:
     server = index_server([PackageSpec("app", "1.0", deps=["lib"]), PackageSpec("lib", "1.0")])
-    env = {
-        "PIP_CONFIG_FILE": os.devnull,
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path / "home"),
-        "PIPCOMPAT_CACHE_DIR": str(tmp_path / "cache"),
-        "PYTHONPATH": str(Path(pipcompat.__file__).resolve().parent.parent),
-    }
     target = tmp_path / "target"
     argv = ["pip", "--python", sys.executable, "install", "-i", server.url, "--target", str(target)]
-    argv += ["app", "-C", "key=value"]
-    done = subprocess.run(
-        [sys.executable, "-c", COMPILE_RUN_PROBE, *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        check=True,
-    )
-    report = json.loads(done.stdout.splitlines()[-1])
+    report = _run_recording_imports(tmp_path, [*argv, "app", "-C", "key=value"])
     assert report["status"] == 0, report["stderr"]
     assert sorted(p.name for p in target.glob("*.dist-info")) == ["app-1.0.dist-info", "lib-1.0.dist-info"]
     assert _matching(set(report["modules"]), INSTALL_OF_WHEELS_NEVER) == []
