@@ -116,10 +116,10 @@ def measure(
     results: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in all_cases}
     with tempfile.TemporaryDirectory(prefix="bench-venv-") as temp:
         for round_index in range(runs + 1):
-            for name, argv_for in all_cases:
+            for case_index, (name, argv_for) in enumerate(all_cases):
                 if name == "python -m venv" and round_index > slow_runs:
                     continue  # ensurepip takes seconds: fewer rounds of it
-                target = Path(temp) / f"{len(results[name])}-{round_index}"
+                target = Path(temp) / f"{case_index}-{round_index}"
                 sample = time_once(argv_for(target), env)
                 if round_index:  # round 0 warms every cache
                     results[name].append(sample)
