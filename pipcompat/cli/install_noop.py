@@ -610,17 +610,13 @@ def _remember(record: str, fingerprint: str, count: int, dist_infos: Sequence[st
         if stamp is None:
             return
         stamps.append([path, stamp])
+    from pipcompat.fsutil import replace_file
+
     data = json.dumps({"fingerprint": fingerprint, "count": count, "metadata": stamps}).encode()
-    temp = f"{record}.{os.getpid()}.tmp"
     try:
-        with open(temp, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, record)
+        replace_file(record, data)
     except OSError:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
+        return
 
 
 def remember_after_install(argv: Sequence[str]) -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from pipcompat import envvars
 from pipcompat.cache import Cache
-from pipcompat.env.probe import Interpreter, InterpreterError, probe_interpreter
+from pipcompat.env.probe import Interpreter, InterpreterError, probe_interpreter, pyvenv_config
 from pipcompat.errors import PipcompatError
 
 #: pip's exit status when ``--require-virtualenv`` finds none.
@@ -364,15 +364,8 @@ def check_externally_managed(interpreter: Interpreter, *, break_system_packages:
 
 # -- bases of virtual environments ---------------------------------------------------------------------
 def _pyvenv_home(venv_root: Path) -> Path | None:
-    try:
-        text = (venv_root / "pyvenv.cfg").read_text(encoding="utf-8")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep and key.strip().lower() == "home":
-            return Path(value.strip())
-    return None
+    home = (pyvenv_config(venv_root) or {}).get("home")
+    return Path(home) if home is not None else None
 
 
 def base_interpreter(interpreter: Interpreter, cache: Cache | None, _depth: int = 0) -> Interpreter:

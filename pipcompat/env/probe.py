@@ -321,18 +321,14 @@ def _plain_venv(executable: str) -> _PlainVenv | None:
     root = os.path.dirname(bin_dir)
     if os.path.basename(bin_dir) != "bin" or root in ("", os.sep):
         return None
+    config = pyvenv_config(root)
+    if config is None:
+        return None
     try:
-        with open(os.path.join(root, "pyvenv.cfg"), encoding="utf-8") as stream:
-            text = stream.read()
         real = os.path.realpath(path)
         info = os.stat(real)
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return None
-    config: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            config[key.strip().lower()] = value.strip()
     if config.get("include-system-site-packages", "false").lower() != "false" or "home" not in config:
         return None
     facts = [
@@ -346,6 +342,21 @@ def _plain_venv(executable: str) -> _PlainVenv | None:
         *(f"{key}={config.get(key, '')}" for key in ("home", "version", "version_info", "implementation")),
     ]
     return _PlainVenv(root, path, digest_key(*facts))
+
+
+def pyvenv_config(root: str | os.PathLike[str]) -> dict[str, str] | None:
+    """The ``key = value`` lines of the ``pyvenv.cfg`` in *root* (keys lower-cased); ``None`` without one."""
+    try:
+        with open(os.path.join(root, "pyvenv.cfg"), encoding="utf-8") as stream:
+            text = stream.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    config: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            config.setdefault(key.strip().lower(), value.strip())
+    return config
 
 
 def _under(path: str, root: str) -> bool:

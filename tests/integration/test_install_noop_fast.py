@@ -223,7 +223,7 @@ def audit_record(ctx: TestContext, venv: Path) -> Path:
     return records[0]
 
 
-def test_an_install_remembers_its_audit_and_the_next_no_op_answers_from_it(
+def test_an_install_remembers_its_audit_and_the_next_no_op_leaves_it_as_it_was(
     ctx: TestContext, venv: Path
 ) -> None:
     record = audit_record(ctx, venv)  # written by the install in the fixture

@@ -27,14 +27,15 @@ def make_venv(python: Path, where: Path, *options: str) -> Path:
     return where / "bin" / "python"
 
 
-def spawns_nothing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def record_probe_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The interpreters the probe runs from now on (it still runs them)."""
     spawned: list[str] = []
 
-    def refuse(executable: str) -> dict[str, object]:
+    def recording(executable: str) -> dict[str, object]:
         spawned.append(executable)
         return _run_probe(executable)
 
-    monkeypatch.setattr("pipcompat.env.probe._run_probe", refuse)
+    monkeypatch.setattr("pipcompat.env.probe._run_probe", recording)
     return spawned
 
 
@@ -47,7 +48,7 @@ def test_a_second_venv_of_the_same_base_is_described_as_its_own_probe_would(
     first = make_venv(python, tmp_path / "first")
     probe_interpreter(first, cache)
     second = make_venv(python, tmp_path / "a longer name" / "second")
-    spawned = spawns_nothing(monkeypatch)
+    spawned = record_probe_runs(monkeypatch)
     derived = probe_interpreter(second, cache)
     assert spawned == []
     assert dict(derived.raw) == _run_probe(str(second))
@@ -65,7 +66,7 @@ def test_what_pth_files_added_to_the_first_venv_is_not_carried_over(
     (tmp_path / "first" / "lib" / "python3.11" / "site-packages" / "_editable.pth").write_text(f"{source}\n")
     assert str(source) in probe_interpreter(first, cache).raw["sys_path"]
     second = make_venv(python, tmp_path / "second")
-    spawned = spawns_nothing(monkeypatch)
+    spawned = record_probe_runs(monkeypatch)
     derived = probe_interpreter(second, cache)
     assert spawned == []
     assert str(source) not in derived.raw["sys_path"]
@@ -83,7 +84,7 @@ def test_a_venv_made_differently_is_probed_itself(
     cache = Cache(tmp_path / "cache")
     probe_interpreter(make_venv(python, tmp_path / "first"), cache)
     other = make_venv(python, tmp_path / "other", *options)
-    spawned = spawns_nothing(monkeypatch)
+    spawned = record_probe_runs(monkeypatch)
     described = probe_interpreter(other, cache)
     assert spawned == [str(other)]
     assert described.prefix == str(tmp_path / "other")
@@ -93,6 +94,6 @@ def test_a_venv_of_another_base_is_probed_itself(tmp_path: Path, monkeypatch: py
     cache = Cache(tmp_path / "cache")
     probe_interpreter(make_venv(base_python("3.11"), tmp_path / "first"), cache)
     other = make_venv(base_python("3.12"), tmp_path / "other")
-    spawned = spawns_nothing(monkeypatch)
+    spawned = record_probe_runs(monkeypatch)
     assert probe_interpreter(other, cache).version[:2] == (3, 12)
     assert spawned == [str(other)]
