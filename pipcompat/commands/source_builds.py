@@ -247,6 +247,14 @@ class BuildingSource(WrappingSource):
         path: Path = self.source.download(link, dest_dir)
         return path
 
+    def fetch_file(self, link: Link, dest_dir: Path, *, memory_limit: int) -> bytes | Path:
+        """:meth:`IndexClient.fetch_file` of the source (a plain download when it has none)."""
+        fetch = getattr(self.source, "fetch_file", None)
+        if fetch is None:
+            return self.download(link, dest_dir)
+        found: bytes | Path = fetch(link, dest_dir, memory_limit=memory_limit)
+        return found
+
     @property
     def thread_safe(self) -> bool:
         """Whether the resolver may look ahead with this source from other threads (as the index client's).

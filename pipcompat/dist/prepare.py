@@ -18,8 +18,8 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,11 +28,13 @@ from pathlib import Path
 from typing import Protocol
 
 from pipcompat.cache import Cache, digest_key, write_atomic
-from pipcompat.dist.unpack import MANIFEST, UnpackedWheel, file_sha256, unpack_wheel
+from pipcompat.dist.unpack import MANIFEST, UnpackedWheel, Wheel, WheelBytes, file_sha256, unpack_wheel
 from pipcompat.errors import PipcompatError
 from pipcompat.models import Link
 
 _CHUNK = 1 << 20
+#: Wheels up to this size are downloaded into memory and unpacked from there (never written to disk first).
+IN_MEMORY = 64 << 20
 
 HASH_MISSING = (
     "Hashes are required in --require-hashes mode, but they are missing from some requirements. Here is a "
@@ -168,15 +170,20 @@ def _cached_manifest_size(link: Link, cache: Cache) -> int | None:
         return None
 
 
-def _file_digests(path: Path, algorithms: Sequence[str]) -> dict[str, str]:
+def _digests(wheel: Wheel, algorithms: Sequence[str]) -> dict[str, str]:
+    """The sha256 and every one of *algorithms* of a downloaded file (on disk or in memory)."""
     hashers = {"sha256": hashlib.sha256()}
     for name in algorithms:
         with contextlib.suppress(ValueError, TypeError):
             hashers.setdefault(name, hashlib.new(name))
-    with open(path, "rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            for hasher in hashers.values():
-                hasher.update(chunk)
+    if isinstance(wheel, WheelBytes):
+        for hasher in hashers.values():
+            hasher.update(wheel.data)
+    else:
+        with open(wheel, "rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                for hasher in hashers.values():
+                    hasher.update(chunk)
     return {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
 
@@ -222,6 +229,9 @@ class _Preparer:
         self.build_sdist = build_sdist
         self.incoming = cache.bucket("archives") / ".incoming"
         self.lock = threading.Lock()
+        # Unpacking is CPU work (inflating, hashing, creating files): more wheels at once than there are
+        # CPUs only makes each slower, while downloads (waiting on the network) go on in every worker.
+        self.unpacking = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
     def check_request(self, request: WheelRequest, sha256: str | None) -> bool:
         """Hash-checking mode before downloading; True when the cached entry may be used as it is."""
@@ -252,28 +262,42 @@ class _Preparer:
             hit = _cached(sha256, self.cache)
             if hit is not None:
                 return PreparedWheel(request, hit, sha256, downloaded=False, size=link.size)
-        self.incoming.mkdir(parents=True, exist_ok=True)
-        temp = Path(tempfile.mkdtemp(dir=self.incoming, prefix="dl-"))
+        # Made only when the file is written to disk: a wheel up to IN_MEMORY bytes is unpacked from memory.
+        temp = self.incoming / f"dl-{secrets.token_hex(8)}"
         try:
-            path = self.downloader.download(link, temp)
+            fetch = getattr(self.downloader, "fetch_file", None)
+            if fetch is not None and is_wheel(link):
+                fetched: bytes | Path = fetch(link, temp, memory_limit=IN_MEMORY)
+            else:
+                fetched = self.downloader.download(link, temp)
+            wheel: Wheel = WheelBytes(link.filename, fetched) if isinstance(fetched, bytes) else fetched
             digests = _verified_digests(link, request, self.downloader)
             if digests is None:
-                digests = _file_digests(path, list(request.allowed_hashes))
+                digests = _digests(wheel, list(request.allowed_hashes))
             got = digests["sha256"]
             if request.allowed_hashes and not _matches(request.allowed_hashes, digests):
                 raise _mismatch(request, digests)
             if request.require_hashes and not request.allowed_hashes:
                 raise _missing(request, got)
-            size = path.stat().st_size
-            if not is_wheel(link) and self.build_sdist is not None:
-                built = self.build_sdist(request, path, got)
+            if isinstance(wheel, WheelBytes):
+                size = len(wheel.data)
+                with self.unpacking:
+                    unpacked = unpack_wheel(wheel, self.cache, sha256=got)
+                _remember_url(link, got, self.cache)
+            elif not is_wheel(link) and self.build_sdist is not None:
+                size = wheel.stat().st_size
+                built = self.build_sdist(request, wheel, got)
                 got = file_sha256(built)
-                unpacked = unpack_wheel(built, self.cache, sha256=got)
+                with self.unpacking:
+                    unpacked = unpack_wheel(built, self.cache, sha256=got)
             else:
-                unpacked = unpack_wheel(path, self.cache, sha256=got)
+                size = wheel.stat().st_size
+                with self.unpacking:
+                    unpacked = unpack_wheel(wheel, self.cache, sha256=got)
                 _remember_url(link, got, self.cache)
         finally:
-            shutil.rmtree(temp, ignore_errors=True)
+            if temp.exists():
+                shutil.rmtree(temp, ignore_errors=True)
         if self.on_downloaded is not None:
             self.on_downloaded(request)
         return PreparedWheel(request, unpacked, got, downloaded=True, size=size)

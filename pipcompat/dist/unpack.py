@@ -23,10 +23,13 @@ import csv
 import hashlib
 import io
 import json
+import mmap
 import os
 import stat
+import struct
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -70,6 +73,18 @@ class FileEntry(NamedTuple):
     executable: bool = False
 
 
+class WheelBytes(NamedTuple):
+    """A wheel held in memory: a download small enough not to be written to disk before it is unpacked."""
+
+    name: str
+    """The wheel's file name."""
+    data: bytes
+
+
+#: What :func:`unpack_wheel` unpacks: a wheel file, or a wheel's bytes.
+Wheel = Path | WheelBytes
+
+
 @dataclass(frozen=True)
 class UnpackedWheel:
     """An unpacked wheel in the cache."""
@@ -87,7 +102,7 @@ class UnpackedWheel:
         return self.root / TREE
 
 
-def _safe_member(name: str, wheel: Path, what: str = "has a file") -> str:
+def _safe_member(name: str, wheel: Wheel, what: str = "has a file") -> str:
     if (
         "\x00" not in name
         and "\\" not in name
@@ -112,17 +127,14 @@ def _safe_member(name: str, wheel: Path, what: str = "has a file") -> str:
     return "/".join(part for part in parts if part not in ("", "."))
 
 
-def _check_sizes(infos: list[zipfile.ZipInfo], wheel: Path) -> None:
-    """Refuse wheels with too many entries, too many bytes, or a bomb's compression ratio."""
+def _check_sizes(infos: list[zipfile.ZipInfo], wheel: Wheel, size: int) -> None:
+    """Refuse wheels with too many entries, too many bytes, or a bomb's compression ratio (*size*: the
+    wheel's own)."""
     from pipcompat.dist.archives import DEFAULT_LIMITS as limits
 
     if len(infos) > limits.max_members:
         raise InvalidWheelError(f"{wheel.name} has more than {limits.max_members} files")
     total = sum(info.file_size for info in infos)
-    try:
-        size = wheel.stat().st_size
-    except OSError:
-        size = sum(info.compress_size for info in infos)
     if total > limits.max_total_size or (total > limits.ratio_floor and total > size * limits.max_ratio):
         raise InvalidWheelError(
             f"{wheel.name} would unpack to {total} bytes from {size}: refusing an archive bomb",
@@ -130,7 +142,7 @@ def _check_sizes(infos: list[zipfile.ZipInfo], wheel: Path) -> None:
         )
 
 
-def _find_dist_info(names: list[str], wheel: Path) -> str:
+def _find_dist_info(names: list[str], wheel: Wheel) -> str:
     tops = {n.split("/", 1)[0] for n in names if "/" in n}
     found = sorted(t for t in tops if t.endswith(".dist-info"))
     if len(found) != 1:
@@ -138,7 +150,7 @@ def _find_dist_info(names: list[str], wheel: Path) -> str:
     return found[0]
 
 
-def _record_of(archive: zipfile.ZipFile, dist_info: str, wheel: Path) -> dict[str, tuple[str, str]]:
+def _record_of(archive: zipfile.ZipFile, dist_info: str, wheel: Wheel) -> dict[str, tuple[str, str]]:
     try:
         text = archive.read(f"{dist_info}/RECORD").decode("utf-8")
     except KeyError:
@@ -154,104 +166,194 @@ def _record_of(archive: zipfile.ZipFile, dist_info: str, wheel: Path) -> dict[st
     return rows
 
 
-def _make_dir(directory: Path, made: set[Path]) -> None:
+def _make_dir_str(directory: str, made: set[str]) -> None:
     """``mkdir -p`` that knows which directories it made already: one ``mkdir`` per directory, not one
     or more per file (creating directories is slow on a busy filesystem)."""
     if directory in made:
         return
-    parent = directory.parent
-    if parent != directory:
-        _make_dir(parent, made)
+    parent = directory.rpartition("/")[0]
+    if parent and parent != directory:
+        _make_dir_str(parent, made)
     try:
         os.mkdir(directory)
     except FileExistsError:
-        if not directory.is_dir():
+        if not os.path.isdir(directory):
             raise
     made.add(directory)
 
 
-def _extract(wheel: Path, dest: Path) -> tuple[list[FileEntry], list[int], str]:
+#: Members bigger than this are inflated in pieces (one piece in memory at a time); smaller ones in one call.
+_WHOLE_MEMBER = 16 << 20
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+_COPY_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _member_data(view: memoryview, info: zipfile.ZipInfo) -> bytes | None:
+    """The bytes of *info*, read straight from the archive's bytes: a stored member is copied out, a
+    deflated one is inflated in one call. ``None`` for what needs :mod:`zipfile`'s slow path (other
+    compression methods, members too big to hold at once)."""
+    if info.file_size > _WHOLE_MEMBER or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    if info.flag_bits & 0x1:
+        raise zipfile.BadZipFile("encrypted member")
+    offset = info.header_offset
+    if offset + _LOCAL_HEADER.size > len(view):
+        raise zipfile.BadZipFile("local header beyond the end of the file")
+    magic, name_size, extra_size = _LOCAL_HEADER.unpack_from(view, offset)
+    if magic != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    start = offset + _LOCAL_HEADER.size + name_size + extra_size
+    stop = start + info.compress_size
+    if stop > len(view):
+        raise zipfile.BadZipFile("member data beyond the end of the file")
+    raw = view[start:stop]  # released before returning: the map closes only when no slice is left
     try:
-        archive = zipfile.ZipFile(wheel)
-    except (OSError, zipfile.BadZipFile) as exc:
+        if info.compress_type == zipfile.ZIP_STORED:
+            return bytes(raw)
+        return zlib.decompress(raw, -15, info.file_size or 1)
+    except zlib.error as exc:
+        raise zipfile.BadZipFile(str(exc)) from None
+    finally:
+        raw.release()
+
+
+def _slow_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, fd: int, digest: Any) -> int:
+    """Copy *info* into *fd* through :mod:`zipfile`, in pieces (its CRC is checked there); the size."""
+    size = 0
+    with archive.open(info) as source:
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            _write_all(fd, chunk)
+    return size
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _extract(wheel: Wheel, dest: Path) -> tuple[list[FileEntry], list[int], str]:
+    """Unpack *wheel* into *dest*, checking every member against RECORD on the way.
+
+    Members are read from the wheel's bytes (a memory map of a file) without :mod:`zipfile`'s per-member
+    file objects: a deflated member is inflated in one call, hashed and written with ``os.write`` (each of
+    those leaves the interpreter lock free, so several wheels unpack at once). The CRC of a member that
+    RECORD gives a sha256 for is not computed (the sha256 is the stronger check); the others' CRC is."""
+    if isinstance(wheel, WheelBytes):
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(wheel.data))
+        except (ValueError, zipfile.BadZipFile) as exc:
+            raise InvalidWheelError(f"{wheel.name} is not a valid wheel: {exc}") from None
+        with archive, memoryview(wheel.data) as view:
+            return _extract_members(wheel, archive, view, dest)
+    try:
+        stream = open(wheel, "rb")  # noqa: SIM115 - closed below, after the map
+    except OSError as exc:
         raise InvalidWheelError(f"{wheel.name} is not a valid wheel: {exc}") from None
-    with archive:
-        infos = [i for i in archive.infolist() if not i.is_dir()]
-        _check_sizes(infos, wheel)
-        dist_info = _find_dist_info([i.filename for i in infos], wheel)
-        seen: set[str] = set()
-        names: list[str] = []
-        for info in infos:
-            name = _safe_member(info.filename, wheel)
-            names.append(name)
-            if name in seen:
-                raise InvalidWheelError(
-                    f"{wheel.name} has {name} twice", hint="the wheel is corrupt or was tampered with"
-                )
-            seen.add(name)
-        record = _record_of(archive, dist_info, wheel)
-        signatures = {f"{dist_info}/RECORD", f"{dist_info}/RECORD.jws", f"{dist_info}/RECORD.p7s"}
-        entries: list[FileEntry] = []
-        mtimes: list[int] = []
-        dest.mkdir(parents=True, exist_ok=True)
-        made: set[Path] = {dest}
-        for info, name in zip(infos, names, strict=True):
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise InvalidWheelError(
-                    f"{wheel.name} has a symbolic link: {name}", hint="the wheel is unsafe; not installed"
-                )
-            if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
-                raise InvalidWheelError(
-                    f"{wheel.name} has a special file: {name}", hint="the wheel is unsafe; not installed"
-                )
-            target = dest / name
-            _make_dir(target.parent, made)
-            digest = hashlib.sha256()
-            size = 0
+    with stream:
+        try:
+            archive = zipfile.ZipFile(stream)
+            mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise InvalidWheelError(f"{wheel.name} is not a valid wheel: {exc}") from None
+        with archive, mapped, memoryview(mapped) as view:
+            return _extract_members(wheel, archive, view, dest)
+
+
+def _extract_members(
+    wheel: Wheel, archive: zipfile.ZipFile, view: memoryview, dest: Path
+) -> tuple[list[FileEntry], list[int], str]:
+    infos = [i for i in archive.infolist() if not i.is_dir()]
+    _check_sizes(infos, wheel, len(view))
+    dist_info = _find_dist_info([i.filename for i in infos], wheel)
+    seen: set[str] = set()
+    names: list[str] = []
+    for info in infos:
+        name = _safe_member(info.filename, wheel)
+        names.append(name)
+        if name in seen:
+            raise InvalidWheelError(
+                f"{wheel.name} has {name} twice", hint="the wheel is corrupt or was tampered with"
+            )
+        seen.add(name)
+    record = _record_of(archive, dist_info, wheel)
+    signatures = {f"{dist_info}/RECORD", f"{dist_info}/RECORD.jws", f"{dist_info}/RECORD.p7s"}
+    entries: list[FileEntry] = []
+    mtimes: list[int] = []
+    dest.mkdir(parents=True, exist_ok=True)
+    root = os.fspath(dest)
+    made: set[str] = {root}
+    sha256 = hashlib.sha256
+    encode = base64.urlsafe_b64encode
+    for info, name in zip(infos, names, strict=True):
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise InvalidWheelError(
+                f"{wheel.name} has a symbolic link: {name}", hint="the wheel is unsafe; not installed"
+            )
+        if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+            raise InvalidWheelError(
+                f"{wheel.name} has a special file: {name}", hint="the wheel is unsafe; not installed"
+            )
+        expected = record.get(info.filename) or record.get(name)
+        is_signature = name in signatures
+        if expected is None and not is_signature:
+            raise InvalidWheelError(
+                f"{wheel.name}: {name} is not listed in its RECORD",
+                hint="the wheel is corrupt or was tampered with; not installed",
+            )
+        checked_by_hash = expected is not None and not is_signature and expected[0][:7] == "sha256="
+        parent, _, _ = name.rpartition("/")
+        target = f"{root}/{name}"
+        executable = bool(mode & 0o111)
+        try:
+            if parent:
+                _make_dir_str(f"{root}/{parent}", made)
+            data = _member_data(view, info)
+            fd = os.open(target, _COPY_FLAGS, 0o666)
             try:
-                with archive.open(info) as source, open(target, "wb") as out:
-                    while chunk := source.read(_CHUNK):
-                        digest.update(chunk)
-                        size += len(chunk)
-                        out.write(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise InvalidWheelError(f"{wheel.name} is corrupt ({name}): {exc}") from None
-            executable = bool(mode & 0o111)
-            if executable:
-                os.chmod(target, 0o755)
-            hashed = "sha256=" + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
-            expected = record.get(info.filename) or record.get(name)
-            is_signature = name in signatures
-            if expected is None and not is_signature:
+                if data is None:
+                    digest = sha256()
+                    size = _slow_member(archive, info, fd, digest)
+                else:
+                    size = len(data)
+                    if size != info.file_size:
+                        raise zipfile.BadZipFile(f"{size} bytes, not {info.file_size}")
+                    if not checked_by_hash and zlib.crc32(data) != info.CRC:
+                        raise zipfile.BadZipFile("bad CRC-32")
+                    digest = sha256(data)
+                    _write_all(fd, data)
+                if executable:
+                    os.fchmod(fd, 0o755)
+                mtime = os.fstat(fd).st_mtime_ns
+            finally:
+                os.close(fd)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+            raise InvalidWheelError(f"{wheel.name} is corrupt ({name}): {exc}") from None
+        hashed = "sha256=" + encode(digest.digest()).rstrip(b"=").decode()
+        if expected is not None and not is_signature:
+            want_hash, want_size = expected
+            if checked_by_hash and want_hash != hashed:
                 raise InvalidWheelError(
-                    f"{wheel.name}: {name} is not listed in its RECORD",
-                    hint="the wheel is corrupt or was tampered with; not installed",
+                    f"{wheel.name}: {name} does not match the hash RECORD gives for it",
+                    hint="the wheel is corrupt or was tampered with",
                 )
-            if expected is not None and not is_signature:
-                want_hash, want_size = expected
-                algorithm = want_hash.partition("=")[0]
-                if algorithm == "sha256" and want_hash != hashed:
-                    raise InvalidWheelError(
-                        f"{wheel.name}: {name} does not match the hash RECORD gives for it",
-                        hint="the wheel is corrupt or was tampered with",
-                    )
-                if want_size and want_size.isdigit() and int(want_size) != size:
-                    raise InvalidWheelError(
-                        f"{wheel.name}: {name} does not match the size RECORD gives for it"
-                    )
-            entries.append(FileEntry(name, hashed, size, executable))
-            mtimes.append(os.lstat(target).st_mtime_ns)
-        present = {e.path for e in entries} | {i.filename for i in infos}
-        for listed in record:
-            clean = listed.replace("\\", "/")
-            if clean.endswith("/") or clean in signatures or clean in present:
-                continue
-            if _safe_member(clean, wheel, "lists a RECORD path") not in present:
-                raise InvalidWheelError(
-                    f"{wheel.name}: its RECORD lists {listed}, which the wheel does not have",
-                    hint="the wheel is corrupt or was tampered with; not installed",
-                )
+            if want_size and want_size.isdigit() and int(want_size) != size:
+                raise InvalidWheelError(f"{wheel.name}: {name} does not match the size RECORD gives for it")
+        entries.append(FileEntry(name, hashed, size, executable))
+        mtimes.append(mtime)
+    present = {e.path for e in entries} | {i.filename for i in infos}
+    for listed in record:
+        clean = listed.replace("\\", "/")
+        if clean.endswith("/") or clean in signatures or clean in present:
+            continue
+        if _safe_member(clean, wheel, "lists a RECORD path") not in present:
+            raise InvalidWheelError(
+                f"{wheel.name}: its RECORD lists {listed}, which the wheel does not have",
+                hint="the wheel is corrupt or was tampered with; not installed",
+            )
     return entries, mtimes, dist_info
 
 
@@ -394,12 +496,14 @@ def _wheel_name(root: Path) -> str:
         return root.name
 
 
-def unpack_wheel(wheel: Path, cache: Cache, *, sha256: str | None = None) -> UnpackedWheel:
+def unpack_wheel(wheel: Wheel, cache: Cache, *, sha256: str | None = None) -> UnpackedWheel:
     """The cache entry of *wheel* (created on first use); *sha256* of the file when already known.
 
     A damaged entry is unpacked again from *wheel*; when *wheel* is not there, :class:`DamagedEntryError`.
     """
-    digest = sha256 or file_sha256(wheel)
+    digest = sha256 or (
+        hashlib.sha256(wheel.data).hexdigest() if isinstance(wheel, WheelBytes) else file_sha256(wheel)
+    )
     root = cache.entry("archives", digest)
     found = _whole(root)
     if found is not None:
@@ -410,7 +514,7 @@ def unpack_wheel(wheel: Path, cache: Cache, *, sha256: str | None = None) -> Unp
             return found
         if root.exists():
             problem = _damage(root) or "it is incomplete"
-            if not wheel.is_file():
+            if isinstance(wheel, Path) and not wheel.is_file():
                 name = _wheel_name(root)
                 project = name.split("-", 1)[0]
                 raise DamagedEntryError(

@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -766,6 +766,61 @@ class IndexClient:
             )
         return self._download_to(link, Path(dest_dir))
 
+    def fetch_file(self, link: Link, dest_dir: Path, *, memory_limit: int) -> bytes | Path:
+        """The file of *link*: its bytes when it is at most *memory_limit* bytes long, otherwise a file in
+        *dest_dir* (made when needed), as :meth:`download` leaves it. Streamed, every hash the link gives
+        checked on the way; a wrong hash raises :class:`HashMismatchError` and leaves nothing behind.
+
+        A small file never touches the disk before its use (a wheel is unpacked straight from memory)."""
+        if not is_file_url(link.url) and self.offline:
+            raise OfflineError(
+                f"cannot download {link.filename}: --offline forbids the network",
+                hint="run without --offline",
+            )
+        hashers = _hashers(link.hashes)
+        chunks: list[bytes] = []
+        held = 0
+        with contextlib.closing(self._chunks(link)) as stream:
+            for chunk in stream:
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+                chunks.append(chunk)
+                held += len(chunk)
+                if held > memory_limit:
+                    return self._spill(link, Path(dest_dir), chunks, stream, hashers)
+        _check_hashes(hashers, link.hashes, link.filename, link.url)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _spill(
+        self,
+        link: Link,
+        dest_dir: Path,
+        chunks: list[bytes],
+        rest: Iterator[bytes],
+        hashers: Mapping[str, Any],
+    ) -> Path:
+        """The rest of a download too big to hold, written after the *chunks* already read."""
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        filename = filename_of(link.url) if not link.filename else link.filename
+        target = dest_dir / os.path.basename(filename)
+        fd, temp = tempfile.mkstemp(dir=dest_dir, prefix=f".{target.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                chunks.clear()
+                for chunk in rest:
+                    out.write(chunk)
+                    for hasher in hashers.values():
+                        hasher.update(chunk)
+            _check_hashes(hashers, link.hashes, link.filename, link.url)
+            os.replace(temp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
+        return target
+
     def _download_to(self, link: Link, dest_dir: Path) -> Path:
         dest_dir.mkdir(parents=True, exist_ok=True)
         filename = filename_of(link.url) if not link.filename else link.filename
@@ -786,7 +841,7 @@ class IndexClient:
             raise
         return target
 
-    def _chunks(self, link: Link) -> Iterable[bytes]:
+    def _chunks(self, link: Link) -> Generator[bytes, None, None]:
         if is_file_url(link.url):
             path = url_to_path(link.url)
             try:

@@ -406,6 +406,37 @@ def test_download_streams_and_checks_the_hash(index_server: IndexServerFactory, 
     assert list(dest.iterdir()) == []
 
 
+def test_fetch_file_keeps_a_small_file_in_memory_and_writes_a_big_one(
+    index_server: IndexServerFactory, tmp_path: Path
+) -> None:
+    server = index_server(SPECS)
+    dest = tmp_path / "dl"
+    with client(server, tmp_path) as c:
+        wheel = by_name(c.links("beta"))["beta-1.0-py3-none-any.whl"]
+        held = c.fetch_file(wheel, dest, memory_limit=1 << 20)
+        assert isinstance(held, bytes)
+        assert hashlib.sha256(held).hexdigest() == wheel.hashes["sha256"]
+        assert not dest.exists()
+        written = c.fetch_file(wheel, dest, memory_limit=100)
+        assert isinstance(written, Path)
+        assert written.read_bytes() == held
+        assert [p.name for p in dest.iterdir()] == ["beta-1.0-py3-none-any.whl"]
+
+
+@pytest.mark.parametrize("memory_limit", [1 << 20, 100])
+def test_fetch_file_with_a_wrong_hash_keeps_nothing(
+    index_server: IndexServerFactory, tmp_path: Path, memory_limit: int
+) -> None:
+    server = index_server(SPECS)
+    dest = tmp_path / "dl"
+    with client(server, tmp_path) as c:
+        wheel = by_name(c.links("beta"))["beta-1.0-py3-none-any.whl"]
+        bad = replace(wheel, hashes={"sha256": "ab" * 32})
+        with pytest.raises(HashMismatchError, match=r"hash mismatch for beta-1.0-py3-none-any.whl"):
+            c.fetch_file(bad, dest, memory_limit=memory_limit)
+    assert not dest.exists() or list(dest.iterdir()) == []
+
+
 # ---------------------------------------------------------------------------------------------- auth
 
 
