@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 
 from pipcompat.cache import Cache
+from pipcompat.dist import unpack
 from pipcompat.dist.unpack import InvalidWheelError, WheelBytes, record_hash, unpack_wheel
 from tests.support.packages import PackageSpec, build_wheel
 
@@ -137,3 +139,22 @@ def test_a_truncated_wheel_in_memory_is_not_a_valid_wheel(tmp_path: Path) -> Non
     data = wheel.read_bytes()
     with pytest.raises(InvalidWheelError, match=r"demo-1.0-py3-none-any.whl is not a valid wheel"):
         unpack_wheel(WheelBytes(wheel.name, data[: len(data) // 2]), Cache(tmp_path / "cache"))
+
+
+def test_the_stdlib_inflater_unpacks_what_isal_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "".join(f"VALUE_{i} = {i * i}\n" for i in range(3000)).encode()
+    members = {"demo/mod.py": (text, zipfile.ZIP_DEFLATED), "demo/empty.py": (b"", zipfile.ZIP_DEFLATED)}
+    wheel = write_wheel(tmp_path / "demo-1.0-py3-none-any.whl", members)
+    default = unpack_wheel(wheel, Cache(tmp_path / "default"))
+    monkeypatch.setattr(unpack, "_inflater", lambda: (zlib.decompress, (zlib.error,)))
+    plain = unpack_wheel(wheel, Cache(tmp_path / "zlib"))
+    assert plain.files == default.files
+    assert tree_of(plain.tree) == tree_of(default.tree)
+    _flip_in_member(wheel, "demo/mod.py")
+    with pytest.raises(InvalidWheelError, match=r"(is corrupt|does not match the hash)"):
+        unpack_wheel(wheel, Cache(tmp_path / "zlib-bad"))
+
+
+def test_isal_inflates_where_it_is_installed() -> None:
+    isal_zlib = pytest.importorskip("isal.isal_zlib")
+    assert unpack._inflater()[0] is isal_zlib.decompress
