@@ -190,25 +190,29 @@ _LOCAL_HEADER = struct.Struct("<4s22xHH")
 _COPY_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
+class Inflater(NamedTuple):
+    """Raw-deflate inflation: in one call, as a stream, and the errors either raises."""
+
+    decompress: Callable[[Any, int, int], bytes]
+    decompressobj: Callable[[int], Any]
+    errors: tuple[type[Exception], ...]
+
+
 @functools.cache
-def _inflater() -> tuple[Callable[[Any, int, int], bytes], tuple[type[Exception], ...]]:
-    """Raw-deflate inflation in one call, and the errors it raises: ISA-L's (``isal``, a dependency where
-    it has wheels: about twice as fast as zlib, the biggest part of unpacking) when importable, else
-    zlib's. Both leave the interpreter lock free while they work."""
+def _inflater() -> Inflater:
+    """ISA-L's inflation (``isal``, a dependency where it has wheels: about twice as fast as zlib, and
+    inflating is the biggest part of unpacking) when importable, else zlib's. Both leave the interpreter
+    lock free while they work."""
     try:
         from isal import isal_zlib
     except ImportError:
-        return zlib.decompress, (zlib.error,)
+        return Inflater(zlib.decompress, zlib.decompressobj, (zlib.error,))
     isal_error = cast("type[Exception]", isal_zlib.error)  # its stub calls the class an instance
-    return isal_zlib.decompress, (zlib.error, isal_error)
+    return Inflater(isal_zlib.decompress, isal_zlib.decompressobj, (zlib.error, isal_error))
 
 
-def _member_data(view: memoryview, info: zipfile.ZipInfo) -> bytes | None:
-    """The bytes of *info*, read straight from the archive's bytes: a stored member is copied out, a
-    deflated one is inflated in one call. ``None`` for what needs :mod:`zipfile`'s slow path (other
-    compression methods, members too big to hold at once)."""
-    if info.file_size > _WHOLE_MEMBER or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return None
+def _member_span(view: memoryview, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """Where *info*'s compressed bytes are in the archive's bytes *view*."""
     if info.flag_bits & 0x1:
         raise zipfile.BadZipFile("encrypted member")
     offset = info.header_offset
@@ -221,26 +225,75 @@ def _member_data(view: memoryview, info: zipfile.ZipInfo) -> bytes | None:
     stop = start + info.compress_size
     if stop > len(view):
         raise zipfile.BadZipFile("member data beyond the end of the file")
-    inflate, errors = _inflater()
+    return start, stop
+
+
+def _member_data(view: memoryview, info: zipfile.ZipInfo) -> bytes | None:
+    """The bytes of *info*, read straight from the archive's bytes: a stored member is copied out, a
+    deflated one is inflated in one call. ``None`` for a member to stream instead (too big to hold at
+    once, or compressed another way)."""
+    if info.file_size > _WHOLE_MEMBER or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    start, stop = _member_span(view, info)
+    inflater = _inflater()
     raw = view[start:stop]  # released before returning: the map closes only when no slice is left
     try:
         if info.compress_type == zipfile.ZIP_STORED:
             return bytes(raw)
-        return inflate(raw, -15, info.file_size or 1)
-    except errors as exc:
+        return inflater.decompress(raw, -15, info.file_size or 1)
+    except inflater.errors as exc:
         raise zipfile.BadZipFile(str(exc)) from None
     finally:
         raw.release()
 
 
-def _slow_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, fd: int, digest: Any) -> int:
-    """Copy *info* into *fd* through :mod:`zipfile`, in pieces (its CRC is checked there); the size."""
+def _stream_member(
+    archive: zipfile.ZipFile, view: memoryview, info: zipfile.ZipInfo, fd: int, digest: Any, *, crc: bool
+) -> int:
+    """Copy *info* into *fd* a piece at a time, hashing it on the way (and checking its CRC when *crc*);
+    the size. Deflated and stored members are read from *view*; other methods through :mod:`zipfile`
+    (which checks the CRC itself)."""
     size = 0
-    with archive.open(info) as source:
-        while chunk := source.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            _write_all(fd, chunk)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        with archive.open(info) as source:
+            while chunk := source.read(_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                _write_all(fd, chunk)
+        return size
+    start, stop = _member_span(view, info)
+    inflater = _inflater()
+    stream = inflater.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    check = 0
+    position = start
+    pending = b""
+    try:
+        while True:
+            if not pending and position < stop:
+                with view[position : min(stop, position + _CHUNK)] as piece:
+                    pending = bytes(piece)
+                position += len(pending)
+            if stream is None:
+                out, pending = pending, b""
+            else:
+                out = stream.decompress(pending, 8 * _CHUNK)  # bounded: a piece may inflate a thousandfold
+                pending = stream.unconsumed_tail
+            if out:
+                digest.update(out)
+                if crc:
+                    check = zlib.crc32(out, check)
+                size += len(out)
+                _write_all(fd, out)
+            elif not pending and (position >= stop or (stream is not None and stream.eof)):
+                break
+    except inflater.errors as exc:
+        raise zipfile.BadZipFile(str(exc)) from None
+    if stream is not None and not stream.eof:
+        raise zipfile.BadZipFile("the compressed data ends early")
+    if size != info.file_size:
+        raise zipfile.BadZipFile(f"{size} bytes, not {info.file_size}")
+    if crc and check != info.CRC:
+        raise zipfile.BadZipFile("bad CRC-32")
     return size
 
 
@@ -332,7 +385,7 @@ def _extract_members(
             try:
                 if data is None:
                     digest = sha256()
-                    size = _slow_member(archive, info, fd, digest)
+                    size = _stream_member(archive, view, info, fd, digest, crc=not checked_by_hash)
                 else:
                     size = len(data)
                     if size != info.file_size:

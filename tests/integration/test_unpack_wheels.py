@@ -72,6 +72,7 @@ def test_every_compression_method_and_big_members_unpack_exactly(tmp_path: Path)
         "demo/lzma.txt": (b"lzma\n" * 500, zipfile.ZIP_LZMA),
         "demo/empty.txt": (b"", zipfile.ZIP_DEFLATED),
         "demo/big.bin": (big, zipfile.ZIP_DEFLATED),
+        "demo/big-stored.bin": (big[::-1], zipfile.ZIP_STORED),
         "demo/tool.sh": (b"#!/bin/sh\necho hi\n", zipfile.ZIP_DEFLATED),
     }
     wheel = write_wheel(
@@ -103,10 +104,13 @@ def _flip_in_member(wheel: Path, name: str) -> None:
 
 @pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
 @pytest.mark.parametrize("in_memory", [False, True], ids=["file", "memory"])
+@pytest.mark.parametrize("big", [False, True], ids=["small", "streamed"])
 def test_a_damaged_member_is_refused_and_leaves_no_entry(
-    tmp_path: Path, method: int, in_memory: bool
+    tmp_path: Path, method: int, in_memory: bool, big: bool
 ) -> None:
     text = "".join(f"line {i} of a module that compresses\n" for i in range(2000)).encode()
+    if big:
+        text *= 300  # over 16 MiB: inflated a piece at a time
     wheel = write_wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/mod.py": (text, method)})
     _flip_in_member(wheel, "demo/mod.py")
     cache = Cache(tmp_path / "cache")
@@ -143,10 +147,15 @@ def test_a_truncated_wheel_in_memory_is_not_a_valid_wheel(tmp_path: Path) -> Non
 
 def test_the_stdlib_inflater_unpacks_what_isal_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = "".join(f"VALUE_{i} = {i * i}\n" for i in range(3000)).encode()
-    members = {"demo/mod.py": (text, zipfile.ZIP_DEFLATED), "demo/empty.py": (b"", zipfile.ZIP_DEFLATED)}
+    members = {
+        "demo/mod.py": (text, zipfile.ZIP_DEFLATED),
+        "demo/empty.py": (b"", zipfile.ZIP_DEFLATED),
+        "demo/big.bin": (bytes(range(256)) * (17 << 12), zipfile.ZIP_DEFLATED),  # streamed
+    }
     wheel = write_wheel(tmp_path / "demo-1.0-py3-none-any.whl", members)
     default = unpack_wheel(wheel, Cache(tmp_path / "default"))
-    monkeypatch.setattr(unpack, "_inflater", lambda: (zlib.decompress, (zlib.error,)))
+    plain_zlib = unpack.Inflater(zlib.decompress, zlib.decompressobj, (zlib.error,))
+    monkeypatch.setattr(unpack, "_inflater", lambda: plain_zlib)
     plain = unpack_wheel(wheel, Cache(tmp_path / "zlib"))
     assert plain.files == default.files
     assert tree_of(plain.tree) == tree_of(default.tree)
@@ -157,4 +166,4 @@ def test_the_stdlib_inflater_unpacks_what_isal_does(tmp_path: Path, monkeypatch:
 
 def test_isal_inflates_where_it_is_installed() -> None:
     isal_zlib = pytest.importorskip("isal.isal_zlib")
-    assert unpack._inflater()[0] is isal_zlib.decompress
+    assert unpack._inflater().decompress is isal_zlib.decompress
