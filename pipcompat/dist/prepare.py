@@ -60,7 +60,9 @@ BuildSdist = Callable[["WheelRequest", Path, str], Path]
 class Downloader(Protocol):
     """What prepare needs from the index client. A downloader whose ``verifies_hashes`` attribute is true
     promises that :meth:`download` checked the file against every hash of ``link.hashes`` while
-    streaming it (so the file is not read again to learn its sha256 when the link gives it)."""
+    streaming it (so the file is not read again to learn its sha256 when the link gives it). One that also
+    has ``fetch_file(link, dest_dir, *, memory_limit) -> bytes | Path`` (the index client) hands over a
+    small wheel's bytes instead of a file, with the same promise."""
 
     def download(self, link: Link, dest_dir: Path) -> Path: ...
 

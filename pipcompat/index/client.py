@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -796,10 +796,11 @@ class IndexClient:
         link: Link,
         dest_dir: Path,
         chunks: list[bytes],
-        rest: Iterator[bytes],
+        rest: Iterable[bytes],
         hashers: Mapping[str, Any],
     ) -> Path:
-        """The rest of a download too big to hold, written after the *chunks* already read."""
+        """The download written into *dest_dir*: the *chunks* already read and hashed, then the *rest*
+        (hashed on the way); checked against the link's hashes, then renamed into place."""
         dest_dir.mkdir(parents=True, exist_ok=True)
         filename = filename_of(link.url) if not link.filename else link.filename
         target = dest_dir / os.path.basename(filename)
@@ -822,24 +823,8 @@ class IndexClient:
         return target
 
     def _download_to(self, link: Link, dest_dir: Path) -> Path:
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        filename = filename_of(link.url) if not link.filename else link.filename
-        target = dest_dir / os.path.basename(filename)
-        hashers = _hashers(link.hashes)
-        fd, temp = tempfile.mkstemp(dir=dest_dir, prefix=f".{target.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in self._chunks(link):
-                    out.write(chunk)
-                    for hasher in hashers.values():
-                        hasher.update(chunk)
-            _check_hashes(hashers, link.hashes, link.filename, link.url)
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            raise
-        return target
+        with contextlib.closing(self._chunks(link)) as stream:
+            return self._spill(link, dest_dir, [], stream, _hashers(link.hashes))
 
     def _chunks(self, link: Link) -> Generator[bytes, None, None]:
         if is_file_url(link.url):
