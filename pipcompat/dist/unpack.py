@@ -187,6 +187,8 @@ def _make_dir_str(directory: str, made: set[str]) -> None:
 #: Members bigger than this are inflated in pieces (one piece in memory at a time); smaller ones in one call.
 _WHOLE_MEMBER = 16 << 20
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
+#: ``os.fchmod`` where there is one (Windows has it only from Python 3.13).
+_FCHMOD: Callable[[int, int], None] | None = getattr(os, "fchmod", None)
 _COPY_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -394,11 +396,13 @@ def _extract_members(
                         raise zipfile.BadZipFile("bad CRC-32")
                     digest = sha256(data)
                     _write_all(fd, data)
-                if executable:
-                    os.fchmod(fd, 0o755)
+                if executable and _FCHMOD is not None:
+                    _FCHMOD(fd, 0o755)
                 mtime = os.fstat(fd).st_mtime_ns
             finally:
                 os.close(fd)
+            if executable and _FCHMOD is None:
+                os.chmod(target, 0o755)
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise InvalidWheelError(f"{wheel.name} is corrupt ({name}): {exc}") from None
         hashed = "sha256=" + encode(digest.digest()).rstrip(b"=").decode()
