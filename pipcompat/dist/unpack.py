@@ -31,9 +31,9 @@ import struct
 import threading
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pipcompat.cache import Cache, atomic_directory
@@ -168,14 +168,14 @@ def _record_of(archive: zipfile.ZipFile, dist_info: str, wheel: Wheel) -> dict[s
     return rows
 
 
-def _make_dir_str(directory: str, made: set[str]) -> None:
+def _make_dir(directory: str, made: set[str]) -> None:
     """``mkdir -p`` that knows which directories it made already: one ``mkdir`` per directory, not one
     or more per file (creating directories is slow on a busy filesystem)."""
     if directory in made:
         return
     parent = directory.rpartition("/")[0]
     if parent and parent != directory:
-        _make_dir_str(parent, made)
+        _make_dir(parent, made)
     try:
         os.mkdir(directory)
     except FileExistsError:
@@ -381,7 +381,7 @@ def _extract_members(
         executable = bool(mode & 0o111)
         try:
             if parent:
-                _make_dir_str(f"{root}/{parent}", made)
+                _make_dir(f"{root}/{parent}", made)
             data = _member_data(view, info)
             fd = os.open(target, _COPY_FLAGS, 0o666)
             try:
