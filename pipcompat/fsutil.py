@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 
 
@@ -36,23 +37,28 @@ def replace_file(
 
     The data goes to a temporary file in the same directory (made if it is missing), which is then renamed
     over *path*. With ``keep_mode`` (for files a person owns: configuration, an output file) a symbolic link
-    is followed, so its target is replaced, and the file keeps its permissions (new files get the umask's).
+    is followed, so its target is replaced, and the file keeps its permissions (new files get the umask's);
+    a target that is neither a file nor a directory (a device such as ``/dev/null``, a named pipe) is written
+    into, as ``open(path, "w")`` would.
     """
     target = os.path.realpath(path) if keep_mode else os.fspath(path)
     directory = os.path.dirname(target) or "."
     mode: int | None = None
     if keep_mode:
         try:
-            mode = os.stat(target).st_mode & 0o7777
+            info = os.stat(target)
         except FileNotFoundError:
             mode = _default_mode()
+        else:
+            if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+                # A device or a pipe (``-o /dev/null``): written into, never replaced by a file.
+                _write_into(target, data)
+                return
+            mode = info.st_mode & 0o7777
     fd, temp = _temp_file(directory, os.path.basename(target))
     try:
         try:
-            for part in (data,) if isinstance(data, bytes) else data:
-                view = memoryview(part)
-                while view:
-                    view = view[os.write(fd, view) :]
+            _write_all(fd, data)
         finally:
             os.close(fd)
         if mode is not None:
@@ -62,3 +68,18 @@ def replace_file(
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _write_into(target: str, data: bytes | tuple[bytes, ...]) -> None:
+    fd = os.open(target, os.O_WRONLY)
+    try:
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes | tuple[bytes, ...]) -> None:
+    for part in (data,) if isinstance(data, bytes) else data:
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view) :]

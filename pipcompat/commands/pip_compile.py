@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import shlex
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -580,8 +581,11 @@ def determine_linesep(strategy: str, filenames: Iterable[str], cwd: Path) -> str
     """``--newline``: ``preserve`` looks at the existing output file, then the sources; LF by default."""
     if strategy == "preserve":
         for name in filenames:
+            path = cwd / name
+            if _is_pipe(path):  # reading would wait for a writer, or take what the compile reads later
+                continue
             try:
-                data = (cwd / name).read_bytes()
+                data = path.read_bytes()
             except OSError:
                 continue
             if b"\r\n" in data:
@@ -591,6 +595,15 @@ def determine_linesep(strategy: str, filenames: Iterable[str], cwd: Path) -> str
                 strategy = "LF"
                 break
     return {"native": os.linesep, "LF": "\n", "CRLF": "\r\n"}.get(strategy, "\n")
+
+
+def _is_pipe(path: Path) -> bool:
+    """Whether *path* is a named pipe (``-o`` into one, an input from ``<(…)``): read only once, by its
+    reader, if at all."""
+    try:
+        return stat.S_ISFIFO(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -747,7 +760,7 @@ def gather(settings: CommandSettings, ctx: Context, src_files: Sequence[str], ou
 
     existing: dict[str, ExistingPin] = {}
     output_path = cwd / output
-    if not upgrade and output != "-" and output_path.exists():
+    if not upgrade and output != "-" and output_path.exists() and not _is_pipe(output_path):
         if upgrade_packages and output_path.stat().st_size == 0:
             ctx.printer.tool_warning(
                 f"WARNING: the output file {output} exists but is empty. "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -179,3 +181,19 @@ def test_build_dependency_options_are_checked_as_pip_compile_checks_them(
     result = ctx.run("pip", "compile", "--no-config", "--no-index", *args).assert_failure(2)
     assert result.stderr.splitlines()[0] == f"error: {message}"
     assert not ctx.path("requirements.txt").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_output_into_a_named_pipe_is_written_not_replaced(ctx: TestContext, server: IndexServer) -> None:
+    # As with ``-o /dev/null``: a device or a pipe given as the output is written into, and stays what it was.
+    ctx.write("requirements.in", "app==1.0\n")
+    pipe = ctx.path("pins.pipe")
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        ctx.run(*compile_args(ctx, server, "-q", "-o", "pins.pipe", "requirements.in")).assert_success()
+        written = os.read(reader, 65536).decode()
+    finally:
+        os.close(reader)
+    assert "app==1.0\n" in written and "lib==2.0\n" in written
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
