@@ -7,7 +7,10 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -501,6 +504,86 @@ def test_reporter_is_asked_for_credentials_unless_no_input(
     assert Asking.asked == [f"127.0.0.1:{server.port}"]
     with client(server, tmp_path, reporter=Asking(), no_input=True) as c, pytest.raises(AuthenticationError):
         c.links("gamma-delta")
+
+
+class ForwardingProxy:
+    """A plain HTTP forward proxy on 127.0.0.1 that passes GETs on and notes each absolute URL it got."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        seen = self.seen
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen.append(self.path)
+                accept = self.headers["Accept"] or "*/*"
+                forwarded = urllib.request.Request(self.path, headers={"Accept": accept})
+                try:
+                    with direct.open(forwarded, timeout=10) as answer:
+                        status, headers, body = answer.status, answer.headers, answer.read()
+                except urllib.error.HTTPError as error:
+                    status, headers, body = error.code, error.headers, error.read()
+                self.send_response(status)
+                self.send_header("Content-Type", headers.get("Content-Type", "application/octet-stream"))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def forwarding_proxy() -> Iterator[ForwardingProxy]:
+    proxy = ForwardingProxy()
+    yield proxy
+    proxy.close()
+
+
+def test_environment_proxy_is_used_for_each_origin_it_covers_and_no_proxy_is_honoured(
+    index_server: IndexServerFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forwarding_proxy: ForwardingProxy,
+) -> None:
+    server = index_server(SPECS)
+    through_proxy = server.url
+    direct = server.url.replace("127.0.0.1", "localhost")
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, forwarding_proxy.url)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "localhost")
+    # One session, two origins: each gets its own answer from the environment.
+    with client([through_proxy, direct], tmp_path, reporter=Recorder()) as c:
+        assert len(c.links("beta")) == 6  # 3 files, from each of the two index URLs
+        assert len(c.links("alpha")) == 8
+    assert forwarding_proxy.seen, "nothing went through the proxy named by HTTP_PROXY"
+    assert sorted(forwarding_proxy.seen) == [f"{through_proxy}/alpha/", f"{through_proxy}/beta/"]
+    # The origin NO_PROXY names was asked directly: the server saw each page twice, once from the proxy.
+    assert server.count("/simple/beta/") == 2 and server.count("/simple/alpha/") == 2
+
+
+def test_proxy_option_overrides_the_environment(
+    index_server: IndexServerFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forwarding_proxy: ForwardingProxy,
+) -> None:
+    server = index_server(SPECS)
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with client(server, tmp_path, proxy=forwarding_proxy.url) as c:
+        assert len(c.links("beta")) == 3
+    assert forwarding_proxy.seen == [f"{server.url}/beta/"]
 
 
 # -------------------------------------------------------------------------------------------- faults
