@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # settings' typed families are not needed to import a command
 
 #: Options every command honours because the command line itself handles them.
 ALWAYS_IMPLEMENTED = frozenset(
-    {"help", "show_settings", "isolated_mode", "no_input", "no_color", "verbose", "quiet"}
+    {"help", "show_settings", "isolated_mode", "no_input", "no_color", "verbose", "quiet", "log"}
 )
 
 #: ``"pip install"`` → the module that runs it. Commands not listed here are parsed but not available yet.
@@ -86,12 +86,42 @@ def run_command(settings: CommandSettings, ctx: Context) -> int:
 
 
 def execute(settings: CommandSettings, *, environ: Mapping[str, str], cwd: Path) -> int:
-    """Run a parsed command line: ``--show-settings`` shows, anything else runs its command module."""
+    """Run a parsed command line: ``--show-settings`` shows, anything else runs its command module.
+
+    With pip's ``--log`` (or ``PIP_LOG``…), everything the printer writes is also appended to that file,
+    and so is the error that ends the command, before it propagates to be printed.
+    """
     verbosity = int(settings.get("verbose") or 0) - int(settings.get("quiet") or 0)
     if settings.get("debug_mode"):
         verbosity = max(verbosity, 2)
     printer = Printer(verbosity=verbosity, colour=False if settings.get("no_color") else None)
     ctx = Context(printer=printer, environ=dict(environ), cwd=cwd)
+    log_path = settings.get("log")
+    if not log_path:
+        return _run(settings, ctx)
+    from pipcompat.settings import redact
+
+    printer.start_log(str(log_path), redact=redact)
+    try:
+        return _run(settings, ctx)
+    except PipcompatError as exc:
+        printer.log_error(exc)
+        raise
+    except KeyboardInterrupt:
+        printer.log_error(PipcompatError("operation cancelled by user"))
+        raise
+    except BrokenPipeError:
+        raise
+    except Exception:
+        import traceback
+
+        printer.log_traceback(traceback.format_exc())
+        raise
+    finally:
+        printer.end_log()
+
+
+def _run(settings: CommandSettings, ctx: Context) -> int:
     if settings.get("show_settings"):
         from pipcompat.commands import show_settings
 

@@ -60,11 +60,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         raise PipcompatError(f"Need an action ({', '.join(sorted(ACTIONS))}) to perform.", exit_code=ERROR)
     action, rest = args[0], args[1:]
     cache = Cache(root)
-    quiet = ctx.printer.verbosity < 0  # pip writes these at its info level
-
-    def say(text: str) -> None:
-        if not quiet:
-            ctx.printer.data(text)
+    say = ctx.printer.info_out  # pip writes these at its info level, which -q silences
 
     if action == "dir":
         if rest:

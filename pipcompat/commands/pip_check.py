@@ -80,9 +80,7 @@ def check_lines(
 
 
 def run(settings: CommandSettings, ctx: Context) -> int:
-    def warn(text: str) -> None:
-        if ctx.printer.verbosity >= -1:
-            ctx.printer.err.write(f"WARNING: {text}\n")
+    warn = ctx.printer.pip_warning
 
     target = locate_target(settings.get("python"), environ=ctx.environ, cwd=ctx.cwd)
     lines, broken = check_lines(
@@ -90,7 +88,6 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     )
     if not broken:
         lines.append("No broken requirements found.")
-    if ctx.printer.verbosity >= 0:
-        for line in lines:
-            ctx.printer.data(line)
+    for line in lines:
+        ctx.printer.info_out(line)
     return ERROR if broken else SUCCESS

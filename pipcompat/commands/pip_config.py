@@ -114,8 +114,7 @@ def _save(config: PipConfiguration, ctx: Context) -> None:
         ctx.printer.warning(warning)
 
     def report(fname: str) -> None:
-        if ctx.printer.verbosity >= 0:
-            ctx.printer.data(f"Writing to {fname}")
+        ctx.printer.info_out(f"Writing to {fname}")
 
     config.save(report)
 

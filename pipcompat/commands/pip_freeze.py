@@ -293,13 +293,8 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         skip=frozenset(),
     )
 
-    def warn(text: str) -> None:
-        if ctx.printer.verbosity >= -1:
-            ctx.printer.err.write(f"WARNING: {text}\n")
-
-    def info(text: str) -> None:
-        if ctx.printer.verbosity >= 0:
-            ctx.printer.data(text)
+    warn = ctx.printer.pip_warning
+    info = ctx.printer.info_out
 
     for line in freeze_lines(
         dists,

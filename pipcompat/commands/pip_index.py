@@ -190,20 +190,19 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     wanted = canonicalize_name(query)
     dists = installed_distributions(located)
     installed = next((d for d in dists if d.canonical_name == wanted), None)
-    if ctx.printer.verbosity < 0:
-        return SUCCESS
+    # pip writes these lines at its info level, which -q silences
     if settings.get("json"):
         data: dict[str, Any] = {"name": query, "versions": shown, "latest": latest}
         if installed is not None:
             data["installed_version"] = str(installed.version)
-        ctx.printer.data(json.dumps(data))
+        ctx.printer.info_out(json.dumps(data))
         return SUCCESS
-    ctx.printer.data(f"{query} ({latest})")
-    ctx.printer.data(f"Available versions: {', '.join(shown)}")
+    ctx.printer.info_out(f"{query} ({latest})")
+    ctx.printer.info_out(f"Available versions: {', '.join(shown)}")
     if installed is not None:
-        ctx.printer.data(f"  INSTALLED: {installed.version}")
+        ctx.printer.info_out(f"  INSTALLED: {installed.version}")
         if Version(latest).pre:
-            ctx.printer.data(f"  LATEST:    {latest} (pre-release; install with `pip install --pre`)")
+            ctx.printer.info_out(f"  LATEST:    {latest} (pre-release; install with `pip install --pre`)")
         else:
-            ctx.printer.data(f"  LATEST:    {latest}")
+            ctx.printer.info_out(f"  LATEST:    {latest}")
     return SUCCESS

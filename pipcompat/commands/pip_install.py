@@ -580,8 +580,7 @@ class _Reporter:
         self.printer.warning(message)
 
     def fetching(self, url: str) -> None:
-        if self.printer.verbosity >= 2:
-            self.printer.detail(f"fetching {url}")
+        self.printer.debug(f"fetching {url}")
 
     def ask_credentials(self, netloc: str) -> tuple[str, str] | None:
         return None
@@ -1296,12 +1295,12 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             plan = planned.plan
             if report_only:
                 items = sorted((planned.packages[w.key].display_name, w.version) for w in plan.installs)
-                if items and printer.verbosity >= 0:
+                if items:
                     text = "Would install " + " ".join(f"{n}-{v}" for n, v in items)
                     if install.report == "-":
                         printer.info(text)
                     else:
-                        printer.data(text)
+                        printer.info_out(text)
                 return SUCCESS
             if plan.is_noop:
                 printer.info(f"Audited {_count(planned.count)} in {_elapsed(start)}")
@@ -1366,7 +1365,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             known = resolved_dependencies(planned, dict(destination.target.markers))
             lines = conflict_lines(destination, {w.key for w in plan.installs}, known)
             if lines:
-                printer.err.write("ERROR: " + "\n".join([CONFLICTS_HEAD, *lines]) + "\n")
+                printer.pip_error("\n".join([CONFLICTS_HEAD, *lines]))
     return SUCCESS
 
 

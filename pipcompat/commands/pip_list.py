@@ -185,15 +185,14 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             latest = None  # pip adds the Latest/Type columns for --outdated only
     dists = sorted(dists, key=lambda d: d.canonical_name)
     verbose = int(settings.get("verbose") or 0)
-    if ctx.printer.verbosity < 0:  # pip writes these lines at its info level, which -q silences
-        return SUCCESS
+    # pip writes these lines at its info level, which -q silences
     if list_format == "columns":
         for line in columns(dists, verbose=verbose, latest=latest):
-            ctx.printer.data(line)
+            ctx.printer.info_out(line)
     elif list_format == "freeze":
         for dist in dists:
             line = name_version(dist)
-            ctx.printer.data(f"{line} ({dist.location})" if verbose >= 1 else line)
+            ctx.printer.info_out(f"{line} ({dist.location})" if verbose >= 1 else line)
     else:
-        ctx.printer.data(as_json(dists, verbose=verbose, latest=latest))
+        ctx.printer.info_out(as_json(dists, verbose=verbose, latest=latest))
     return SUCCESS

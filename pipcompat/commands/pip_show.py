@@ -100,11 +100,8 @@ def describe(
 
 
 def run(settings: CommandSettings, ctx: Context) -> int:
-    def warn(text: str) -> None:
-        if ctx.printer.verbosity >= -1:
-            ctx.printer.err.write(f"WARNING: {text}\n")
-
-    out: Callable[[str], None] = ctx.printer.data if ctx.printer.verbosity >= 0 else (lambda _text: None)
+    warn = ctx.printer.pip_warning
+    out: Callable[[str], None] = ctx.printer.info_out
     if not settings.args:
         warn("ERROR: Please provide a package name or names.")
         return ERROR

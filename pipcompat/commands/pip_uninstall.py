@@ -153,13 +153,8 @@ def _uninstall_one(
 
 
 def run(settings: CommandSettings, ctx: Context) -> int:
-    def warn(text: str) -> None:
-        if ctx.printer.verbosity >= -1:
-            ctx.printer.err.write(f"WARNING: {text}\n")
-
-    def out(text: str) -> None:
-        if ctx.printer.verbosity >= 0:
-            ctx.printer.data(text)
+    warn = ctx.printer.pip_warning
+    out = ctx.printer.info_out
 
     wanted = _names(settings, ctx, warn)
     if not wanted:

@@ -415,8 +415,7 @@ class _Reporter:
         self.printer = ctx.printer
 
     def detail(self, message: str) -> None:
-        if self.printer.verbosity >= 1:
-            self.printer.detail(message)
+        self.printer.detail(message)
 
 
 def environment_options(file_options: Any) -> tuple[str, ...]:

@@ -112,6 +112,7 @@ UNDECIDED = [
     ["-r", "url.txt"],
     ["./app"],
     ["app", "--", "lib"],
+    ["--log", "pip.log", "app"],  # the full path writes the log
 ]
 
 
@@ -155,6 +156,16 @@ def test_configuration_that_changes_behaviour_goes_to_the_full_path(ctx: TestCon
     assert quick_audit_count(["install", "app"], ctx.env, str(ctx.temp_dir)) == (3, 0)
     ctx.write("pipcompat.toml", "[install]\n")
     assert quick(ctx, venv, "app") is None
+
+
+def test_a_no_op_install_with_a_log_writes_its_audit_line_there(ctx: TestContext, venv: Path) -> None:
+    result = install(ctx, venv, "-r", "requirements.txt", "--log", "pip.log").assert_success()
+    assert audit_line(result) == "Audited 3 packages"
+    assert "Audited 3 packages in " in (ctx.temp_dir / "pip.log").read_text(encoding="utf-8")
+    ctx.env["PIP_LOG_FILE"] = "env.log"
+    assert quick(ctx, venv, "app") is None
+    install(ctx, venv, "app").assert_success()
+    assert "Audited 3 packages in " in (ctx.temp_dir / "env.log").read_text(encoding="utf-8")
 
 
 NOOP_PROBE = """
