@@ -750,7 +750,7 @@ class IndexClient:
             finally:
                 response.close()
 
-        return metadata_by_ranges(get_range, link.filename, link.url)
+        return metadata_by_ranges(get_range, link.filename, link.url, size=link.size)
 
     # -- downloads ------------------------------------------------------------------------------------------
 

@@ -9,7 +9,13 @@ import zipfile
 import pytest
 
 from pipcompat.errors import PipcompatError
-from pipcompat.index.lazywheel import TAIL_BYTES, RangesUnsupported, metadata_by_ranges
+from pipcompat.index.lazywheel import (
+    MAX_TAIL_BYTES,
+    TAIL_BYTES,
+    RangesUnsupported,
+    metadata_by_ranges,
+    tail_bytes,
+)
 
 FILENAME = "foo_bar-1.0-py3-none-any.whl"
 METADATA = b"Metadata-Version: 2.1\nName: foo-bar\nVersion: 1.0\nRequires-Dist: baz>=2\n\n" + b"x" * 3000
@@ -76,6 +82,47 @@ def test_a_wheel_with_a_big_central_directory_takes_two_requests_and_a_few_bytes
     # the tail holds the .dist-info records of the central directory; only METADATA's bytes follow
     assert len(server.asked) == 2
     assert server.bytes_sent < TAIL_BYTES + 4096
+
+
+def big_binary_wheel() -> bytes:
+    """A wheel shaped like numpy's: 1,500 files, a RECORD listing them after METADATA, and 12 MB of
+    (stored) binaries, so that METADATA starts a few hundred KiB before the end."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in many_files(1500):
+            archive.writestr(name, data)
+        archive.writestr(zipfile.ZipInfo("foo_bar/_core.so"), os.urandom(12_000_000))
+        archive.writestr("foo_bar-1.0.dist-info/METADATA", METADATA)
+        archive.writestr("foo_bar-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\n")
+        record = "".join(f"{name},sha256={os.urandom(32).hex()},6\n" for name, _ in many_files(1500))
+        archive.writestr("foo_bar-1.0.dist-info/RECORD", record)
+    return buffer.getvalue()
+
+
+def test_a_big_wheel_of_known_size_takes_one_request_sized_by_it() -> None:
+    data = big_binary_wheel()
+    start_of_metadata = data.index(b"foo_bar-1.0.dist-info/METADATA")
+    assert len(data) - start_of_metadata > TAIL_BYTES  # a 64 KiB tail would not reach it
+    server = Server(data)
+    assert metadata_by_ranges(server, FILENAME, "https://h/w.whl", size=len(data)) == METADATA
+    assert server.asked == [f"bytes=-{tail_bytes(len(data))}"]
+    # Without the size, the same wheel takes the small tail, then METADATA's own bytes.
+    server = Server(data)
+    assert metadata_by_ranges(server, FILENAME, "https://h/w.whl") == METADATA
+    assert len(server.asked) == 2 and server.asked[0] == f"bytes=-{TAIL_BYTES}"
+
+
+def test_the_first_request_grows_with_the_size_within_bounds() -> None:
+    assert tail_bytes(None) == tail_bytes(0) == tail_bytes(10_000) == TAIL_BYTES
+    assert tail_bytes(16_000_000) == 400_000
+    assert tail_bytes(2_000_000_000) == MAX_TAIL_BYTES
+
+
+def test_a_wrong_size_from_the_index_still_gives_the_metadata() -> None:
+    data = wheel([("foo_bar/__init__.py", b"")])
+    for size in (1, len(data) * 1000):
+        server = Server(data)
+        assert metadata_by_ranges(server, FILENAME, "https://h/w.whl", size=size) == METADATA
 
 
 def test_metadata_recorded_early_in_a_big_central_directory_is_still_found() -> None:
