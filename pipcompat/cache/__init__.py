@@ -168,21 +168,28 @@ def write_atomic(path: Path, data: bytes | tuple[bytes, ...]) -> None:
     replace_file(path, data)
 
 
+#: What :class:`BackgroundWriter` writes: bytes, parts written one after the other, or a function making
+#: either.
+EntryData = bytes | tuple[bytes, ...] | Callable[[], bytes | tuple[bytes, ...]]
+
+
 class BackgroundWriter:
     """Cache entries written with :func:`write_atomic` by one thread, in order, while there is work.
 
     For entries that a later run (or a later request) reads and the thread making them need not wait for:
-    on a loaded machine every system call that drops the GIL waits to get it back. The thread is not a
+    on a loaded machine every system call that drops the GIL waits to get it back. An entry's data may be
+    given as a function that makes it, called on the writer's thread (for data only a later run reads, so
+    that making it is not on the path of the thread that has it). The thread is not a
     daemon, so the interpreter waits for it at exit and nothing queued is lost; :meth:`flush` waits for
     what is queued. Errors are ignored (a read-only or full cache must not fail a command).
     """
 
     def __init__(self) -> None:
-        self._queue: collections.deque[tuple[Path, bytes | tuple[bytes, ...]]] = collections.deque()
+        self._queue: collections.deque[tuple[Path, EntryData]] = collections.deque()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def write(self, path: Path, data: bytes | tuple[bytes, ...]) -> None:
+    def write(self, path: Path, data: EntryData) -> None:
         with self._lock:
             self._queue.append((path, data))
             if self._thread is None:
@@ -196,6 +203,11 @@ class BackgroundWriter:
                     self._thread = None
                     return
                 path, data = self._queue.popleft()
+            if callable(data):
+                try:
+                    data = data()
+                except Exception:  # a copy for a later run: never worth failing or littering a command
+                    continue
             with contextlib.suppress(OSError, ValueError):
                 write_atomic(path, data)
 

@@ -10,7 +10,7 @@ environment, as pip does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 from packaging.utils import canonicalize_name
@@ -77,7 +77,7 @@ class InstalledAwareSource:
             return None
         return get(name, kind)  # type: ignore[no-any-return]
 
-    def store_derived(self, name: str, kind: str, data: bytes) -> None:
+    def store_derived(self, name: str, kind: str, data: bytes | Callable[[], bytes]) -> None:
         store = getattr(self.source, "store_derived", None)
         if store is not None and name not in self._links:
             store(name, kind, data)

@@ -431,8 +431,11 @@ class IndexClient:
             return self.cache.entry("http", digest_key("derived", key, kind)).read_bytes()
         return None
 
-    def store_derived(self, name: str, kind: str, data: bytes) -> None:
-        """Keep *data*, computed from ``links(name)``, for :meth:`derived` (no-op: pages without a key)."""
+    def store_derived(self, name: str, kind: str, data: bytes | Callable[[], bytes]) -> None:
+        """Keep *data*, computed from ``links(name)``, for :meth:`derived` (no-op: pages without a key).
+
+        *data* may be a function that makes it: it is then called on the cache writer's thread, later.
+        """
         key = self._pages_key(canonical_name(name))[0]
         if key is None or self.cache is None:
             return

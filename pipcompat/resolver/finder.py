@@ -7,6 +7,7 @@ yanked files dropped unless an ``==``/``===`` pin can only be met by them).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import re
@@ -427,6 +428,7 @@ class _EvaluatedVersionFiles(_LazyVersionFiles):
     def __init__(self, version: Version, rows: list[_Row]) -> None:
         self.version = version
         self._rows: list[_Row] | None = rows
+        self._sorted = len(rows) < 2
 
     @property
     def all_yanked(self) -> bool:
@@ -443,10 +445,16 @@ class _EvaluatedVersionFiles(_LazyVersionFiles):
         return any(row[6] for row in rows)
 
     def sorted_rows(self) -> list[_Row] | None:
-        """The rows in pip's order (``None`` once the files are made)."""
+        """The rows in pip's order (``None`` once the files are made).
+
+        Sorted into a new list, never in place: other threads read the rows meanwhile (``all_yanked``,
+        a stored copy of the evaluation), and a list being sorted in place looks empty to them.
+        """
         rows = self._rows
-        if rows is not None and len(rows) > 1:
-            rows.sort(key=_row_order)
+        if rows is not None and not self._sorted:
+            rows = sorted(rows, key=_row_order)
+            self._rows = rows
+            self._sorted = True
         return rows
 
     def _make(self) -> list[FileChoice]:
@@ -734,7 +742,9 @@ class ProjectCache:
 
     def _evaluate(self, name: str) -> ProjectFiles:
         derived: Callable[[str, str], bytes | None] | None = getattr(self.source, "derived", None)
-        store: Callable[[str, str, bytes], None] | None = getattr(self.source, "store_derived", None)
+        store: Callable[[str, str, Callable[[], bytes]], None] | None = getattr(
+            self.source, "store_derived", None
+        )
         if derived is None or store is None:
             return self._judge(name)
         kind = self.evaluator.cache_kind(name)
@@ -748,7 +758,9 @@ class ProjectCache:
                 if project.name == name:
                     return project
         project = self._judge(name)
-        store(name, kind, dump_project(project))
+        # Written for a later run: made on the cache writer's thread, off the path of this one (the
+        # look-ahead or the resolver, which go on to the project's metadata).
+        store(name, kind, functools.partial(dump_project, project))
         return project
 
     def _judge(self, name: str) -> ProjectFiles:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -60,7 +60,7 @@ class WrappingSource:
         get = getattr(self.source, "derived", None)
         return None if get is None else get(name, kind)
 
-    def store_derived(self, name: str, kind: str, data: bytes) -> None:
+    def store_derived(self, name: str, kind: str, data: bytes | Callable[[], bytes]) -> None:
         store = getattr(self.source, "store_derived", None)
         if store is not None:
             store(name, kind, data)
