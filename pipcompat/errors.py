@@ -7,6 +7,8 @@ Exit codes follow pip's: 1 for a failed operation, 2 for a usage error.
 
 from __future__ import annotations
 
+import re
+
 TYPE_CHECKING = False  # not typing's: importing typing costs start-up time
 if TYPE_CHECKING:
     from pipcompat.models import SourceLocation
@@ -14,6 +16,23 @@ if TYPE_CHECKING:
 SUCCESS = 0
 ERROR = 1
 USAGE_ERROR = 2
+
+#: What a password (or a lone token) in a URL is replaced with when shown.
+REDACTED = "****"
+
+_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#@\s]*)@")
+
+
+def redact(text: str) -> str:
+    """*text* with the password of every ``scheme://user:password@`` (or a lone token) replaced by
+    :data:`REDACTED`: what every message, log line and shown setting goes through."""
+
+    def hide(match: re.Match[str]) -> str:
+        user, colon, _password = match["userinfo"].partition(":")
+        shown = f"{user}:{REDACTED}" if colon else REDACTED
+        return f"{match['scheme']}{shown}@"
+
+    return _URL_USERINFO.sub(hide, text)
 
 
 class PipcompatError(Exception):

@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pipcompat import envvars
 from pipcompat.config import default_cache_dir
+from pipcompat.errors import REDACTED, redact
 
 DEFAULT_ORIGIN = "default"
-#: What a password (or a lone token) in a URL is replaced with when printed.
-REDACTED = "****"
 PYPI_SIMPLE_URL = "https://pypi.org/simple"
 
 
@@ -59,18 +58,6 @@ class CommandSettings:
 
 
 # -- helpers --------------------------------------------------------------------------------------------
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#@\s]*)@")
-
-
-def redact(text: str) -> str:
-    """*text* with the password of each ``scheme://user:password@`` (or a lone token) replaced by ``****``."""
-
-    def hide(match: re.Match[str]) -> str:
-        user, colon, _password = match["userinfo"].partition(":")
-        shown = f"{user}:{REDACTED}" if colon else REDACTED
-        return f"{match['scheme']}{shown}@"
-
-    return _URL_USERINFO.sub(hide, text)
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:

@@ -861,7 +861,7 @@ def _refuse_tree_hashes(trees: Mapping[str, SourceTree], planned: Planned, roots
 def _described(root: Root | None, name: str, version: str, link: Link) -> str:
     text = root.text if root is not None and root.text else f"{name}=={version}"
     where = f" (from {root.comes_from})" if root is not None and root.comes_from else ""
-    from pipcompat.index.urls import redact
+    from pipcompat.errors import redact
 
     return f"{text} from {redact(_strip_fragment(link.url))}{where}"
 

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
 from pipcompat.cache import BackgroundWriter, Cache, digest_key
-from pipcompat.errors import PipcompatError
+from pipcompat.errors import PipcompatError, redact
 from pipcompat.index.httpcache import CachedResponse, HttpCache, OfflineError
 from pipcompat.index.lazywheel import (
     RangesUnsupported,
@@ -52,7 +52,6 @@ from pipcompat.index.urls import (
     parse_host_port,
     path_to_url,
     project_url,
-    redact,
     strip_credentials,
     url_to_path,
 )

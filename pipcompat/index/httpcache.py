@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from pipcompat.cache import BackgroundWriter, Cache, digest_key, write_atomic
-from pipcompat.errors import PipcompatError
+from pipcompat.errors import PipcompatError, redact
 from pipcompat.index.session import HttpSession
-from pipcompat.index.urls import redact, strip_credentials
+from pipcompat.index.urls import strip_credentials
 
 #: Statuses kept in the cache: a page, or the fact that the project does not exist there.
 CACHED_STATUSES = (200, 203, 404, 410)

@@ -21,8 +21,8 @@ import zlib
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
-from pipcompat.errors import PipcompatError
-from pipcompat.index.urls import canonical_name, redact
+from pipcompat.errors import PipcompatError, redact
+from pipcompat.index.urls import canonical_name
 
 #: ``get_range("bytes=a-b") -> (status, headers, body)``
 GetRange = Callable[[str], tuple[int, Mapping[str, str], bytes]]

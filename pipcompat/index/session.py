@@ -25,12 +25,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipcompat import __version__, envvars
-from pipcompat.errors import PipcompatError
+from pipcompat.errors import PipcompatError, redact
 from pipcompat.index.urls import (
     host_matches,
     netloc_of,
     parse_host_port,
-    redact,
     split_credentials,
     strip_credentials,
 )

@@ -19,8 +19,8 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from pipcompat.errors import PipcompatError
-from pipcompat.index.urls import canonical_name, redact
+from pipcompat.errors import PipcompatError, redact
+from pipcompat.index.urls import canonical_name
 from pipcompat.models import Link
 
 JSON_V1 = "application/vnd.pypi.simple.v1+json"

@@ -9,27 +9,12 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-#: What a password (or a lone token) in a URL is replaced with when shown.
-REDACTED = "****"
-
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#@\s]*)@")
 _NORMALIZE = re.compile(r"[-_.]+")
 
 
 def canonical_name(name: str) -> str:
     """The PEP 503 normalized form of a project name: ``Foo.Bar_baz`` → ``foo-bar-baz``."""
     return _NORMALIZE.sub("-", name).lower()
-
-
-def redact(text: str) -> str:
-    """*text* with the password of every ``scheme://user:password@`` (or a lone token) replaced."""
-
-    def hide(match: re.Match[str]) -> str:
-        user, colon, _password = match["userinfo"].partition(":")
-        shown = f"{user}:{REDACTED}" if colon else REDACTED
-        return f"{match['scheme']}{shown}@"
-
-    return _URL_USERINFO.sub(hide, text)
 
 
 def split_credentials(url: str) -> tuple[str, str | None, str | None]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipcompat.cache import Cache
+from pipcompat.errors import redact
 from pipcompat.index.httpcache import HttpCache, OfflineError, is_fresh
 from pipcompat.index.lazywheel import RangeFile, read_wheel_metadata
 from pipcompat.index.session import HttpSession
@@ -25,7 +26,6 @@ from pipcompat.index.urls import (
     canonical_name,
     is_secure_origin,
     project_url,
-    redact,
     split_credentials,
     strip_credentials,
 )
