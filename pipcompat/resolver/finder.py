@@ -13,6 +13,7 @@ import marshal
 import re
 import sys
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -544,14 +545,17 @@ _FAST_VERSIONS = _fast_versions()
 
 
 #: Bump when :meth:`LinkEvaluator.project` or the stored form below changes (``marshal`` depends on Python).
-_EVALUATED_FORMAT = f"4-{sys.version_info[0]}.{sys.version_info[1]}"
+_EVALUATED_FORMAT = f"5-{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def dump_project(project: ProjectFiles) -> bytes:
     """*project* as bytes for :func:`load_project` (``marshal``: the fastest form to read back).
 
     A file is stored as the link's fields, or, for a JSON page's file whose link was not made, as the
-    page's entry itself (with the page's URLs, to make the link from it when it is loaded).
+    page's entry itself (with the page's URLs, to make the link from it when it is loaded). Each
+    version's files are marshalled on their own, inside the whole: loading reads every version but
+    unmarshals the files of only those the resolver asks about (a few of hundreds or thousands). A
+    CRC-32 of the whole comes first, so that damage is found at load time, not when a version is read.
     """
     index_urls: dict[str, int] = {}
     pages: dict[int, int] = {}
@@ -587,9 +591,12 @@ def dump_project(project: ProjectFiles) -> bytes:
                         index_urls,
                     )
                 )
-        rows.append((text, _version_parts(version), entry.all_yanked, entry.has_wheel, files))
-    rejected = {reason: [str(v) for v in found] for reason, found in project.rejected.items()}
-    return marshal.dumps((project.name, project.link_count, list(index_urls), rows, rejected, page_urls))
+        rows.append((text, _version_parts(version), entry.all_yanked, entry.has_wheel, marshal.dumps(files)))
+    rejected = {
+        reason: [(str(v), _version_parts(v)) for v in found] for reason, found in project.rejected.items()
+    }
+    body = marshal.dumps((project.name, project.link_count, list(index_urls), rows, rejected, page_urls))
+    return zlib.crc32(body).to_bytes(4, "little") + body
 
 
 def _stored_link(  # noqa: PLR0917
@@ -624,23 +631,36 @@ def load_project(data: bytes) -> ProjectFiles:
     looks at the files of a few versions of each project, among hundreds or thousands.
     """
     try:
-        name, link_count, index_urls, rows, stored_rejected, page_urls = marshal.loads(data)
+        body = memoryview(data)[4:]
+        if len(data) < 4 or zlib.crc32(body) != int.from_bytes(data[:4], "little"):
+            raise ValueError("damaged")
+        name, link_count, index_urls, rows, stored_rejected, page_urls = marshal.loads(body)
         pages = [JsonPageFiles([], page_url=url, index_url=index) for url, index in page_urls]
         versions: dict[Version, VersionFiles] = {}
-        known = _VERSIONS
         for text, parts, all_yanked, has_wheel, files in rows:
-            version = known.get(text)
-            if version is None:
-                version = _version_from_parts(parts) if parts is not None else parse_version(text)
-                if version is None:
-                    raise ValueError(text)
-                if len(known) < 200_000:
-                    known[text] = version
+            version = _stored_version(text, parts)
             versions[version] = _StoredVersionFiles(version, files, index_urls, pages, all_yanked, has_wheel)
-        rejected = {reason: {Version(text) for text in texts} for reason, texts in stored_rejected.items()}
+        rejected = {
+            reason: {_stored_version(text, parts) for text, parts in found}
+            for reason, found in stored_rejected.items()
+        }
     except (EOFError, TypeError, IndexError, InvalidVersion) as error:
         raise ValueError(str(error)) from None
     return ProjectFiles(name, link_count, versions, rejected)
+
+
+def _stored_version(text: str, parts: tuple[Any, ...] | None) -> Version:
+    """The version :func:`dump_project` stored as its text and :func:`_version_parts` (made once per
+    process and text)."""
+    known = _VERSIONS
+    version = known.get(text)
+    if version is None:
+        version = _version_from_parts(parts) if parts is not None else parse_version(text)
+        if version is None:
+            raise ValueError(text)
+        if len(known) < 200_000:
+            known[text] = version
+    return version
 
 
 class _StoredVersionFiles(_LazyVersionFiles):
@@ -649,14 +669,14 @@ class _StoredVersionFiles(_LazyVersionFiles):
     def __init__(  # noqa: PLR0917
         self,
         version: Version,
-        rows: list[Any],
+        rows: bytes,
         index_urls: list[str],
         pages: list[JsonPageFiles],
         all_yanked: bool,
         has_wheel: bool,
     ) -> None:
         self.version = version
-        self._rows: list[Any] | None = rows
+        self._rows: bytes | None = rows
         self._index_urls = index_urls
         self._pages = pages
         self._all_yanked = bool(all_yanked)
@@ -675,7 +695,8 @@ class _StoredVersionFiles(_LazyVersionFiles):
         index_urls = self._index_urls
         pages = self._pages
         made: list[FileChoice] = []
-        for row in self._rows or ():
+        rows: list[Any] = marshal.loads(self._rows) if self._rows is not None else []
+        for row in rows:
             if len(row) == 6:  # a JSON page's entry
                 entry, page, is_wheel, rank, build, own = row
                 link = pages[page].link(entry)
