@@ -231,9 +231,11 @@ class _Preparer:
         self.build_sdist = build_sdist
         self.incoming = cache.bucket("archives") / ".incoming"
         self.lock = threading.Lock()
-        # Unpacking is CPU work (inflating, hashing, creating files): more wheels at once than there are
-        # CPUs only makes each slower, while downloads (waiting on the network) go on in every worker.
-        self.unpacking = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+        # Unpacking a wheel and checking a cached entry are local work (inflating, hashing, creating or
+        # stat-ing thousands of files): more of it at once than there are CPUs only makes each slower (the
+        # threads hand the interpreter lock to one another around every system call), while downloads
+        # (waiting on the network) go on in every worker.
+        self.local_work = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
     def check_request(self, request: WheelRequest, sha256: str | None) -> bool:
         """Hash-checking mode before downloading; True when the cached entry may be used as it is."""
@@ -261,7 +263,8 @@ class _Preparer:
         sha256 = _known_sha256(link, self.cache)
         usable = self.check_request(request, sha256)
         if usable and sha256 is not None:
-            hit = _cached(sha256, self.cache)
+            with self.local_work:
+                hit = _cached(sha256, self.cache)
             if hit is not None:
                 return PreparedWheel(request, hit, sha256, downloaded=False, size=link.size)
         # Made only when the file is written to disk: a wheel up to IN_MEMORY bytes is unpacked from memory.
@@ -283,18 +286,18 @@ class _Preparer:
                 raise _missing(request, got)
             if isinstance(wheel, WheelBytes):
                 size = len(wheel.data)
-                with self.unpacking:
+                with self.local_work:
                     unpacked = unpack_wheel(wheel, self.cache, sha256=got)
                 _remember_url(link, got, self.cache)
             elif not is_wheel(link) and self.build_sdist is not None:
                 size = wheel.stat().st_size
                 built = self.build_sdist(request, wheel, got)
                 got = file_sha256(built)
-                with self.unpacking:
+                with self.local_work:
                     unpacked = unpack_wheel(built, self.cache, sha256=got)
             else:
                 size = wheel.stat().st_size
-                with self.unpacking:
+                with self.local_work:
                     unpacked = unpack_wheel(wheel, self.cache, sha256=got)
                 _remember_url(link, got, self.cache)
         finally:

@@ -450,10 +450,11 @@ def _from_manifest(root: Path, data: dict[str, object]) -> UnpackedWheel:
 
 
 #: An entry with more files than twice this is checked in parts of about this many files, by up to
-#: :data:`_CHECK_THREADS` threads at once: the biggest entries are checked first and linked first, and
-#: one thread among a dozen busy ones would take a third of a second for 5,000 files.
+#: :data:`_CHECK_THREADS` threads at once (one per CPU, two to four): the biggest entries are checked
+#: first and linked first, and one thread among a dozen busy ones would take a third of a second for
+#: 5,000 files. More threads than CPUs only hand the interpreter lock to one another around each ``lstat``.
 _CHECK_PART = 1500
-_CHECK_THREADS = 4
+_CHECK_THREADS = max(2, min(4, os.cpu_count() or 2))
 _check_pool: ThreadPoolExecutor | None = None
 
 

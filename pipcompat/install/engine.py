@@ -577,7 +577,9 @@ class Installation:
         self.replace_scripts_dir = replace_scripts_dir
         self.prefix = prefix
         self.reporter = reporter
-        self.workers = workers or min(32, (os.cpu_count() or 2) * 2)
+        # One link worker per CPU: linking is system calls (``link``, ``mkdir``), and more threads than
+        # CPUs hand the interpreter lock to one another around each of them (a context switch each).
+        self.workers = workers or min(32, max(2, os.cpu_count() or 2))
         self.names = {_canonical(n) for n in names}
         self._pendings: list[_Pending] = []
         self._futures: list[Future[None]] = []
