@@ -179,9 +179,9 @@ class BackgroundWriter:
     For entries that a later run (or a later request) reads and the thread making them need not wait for:
     on a loaded machine every system call that drops the GIL waits to get it back. An entry's data may be
     given as a function that makes it, called on the writer's thread (for data only a later run reads, so
-    that making it is not on the path of the thread that has it). The thread is not a
-    daemon, so the interpreter waits for it at exit and nothing queued is lost; :meth:`flush` waits for
-    what is queued. Errors are ignored (a read-only or full cache must not fail a command).
+    that making it is not on the path of the thread that has it). The thread is not a daemon, so the
+    interpreter waits for it at exit and nothing queued is lost; :meth:`flush` waits for what is queued.
+    Errors are ignored (a read-only or full cache must not fail a command).
     """
 
     def __init__(self) -> None:
