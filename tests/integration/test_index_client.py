@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -579,8 +580,13 @@ def test_proxy_option_overrides_the_environment(
     forwarding_proxy: ForwardingProxy,
 ) -> None:
     server = index_server(SPECS)
-    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+    for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
+    with socket.socket() as unused:  # a port nothing listens on: the environment's proxy would fail
+        unused.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, dead)
     with client(server, tmp_path, proxy=forwarding_proxy.url) as c:
         assert len(c.links("beta")) == 3
     assert forwarding_proxy.seen == [f"{server.url}/beta/"]
