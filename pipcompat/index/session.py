@@ -467,20 +467,26 @@ def _verify_context(location: str) -> ssl.SSLContext:
 
 
 def _hashed_twin(cafile: str) -> str | None:
-    """The system's hashed certificate directory when *cafile* is the system's own bundle, else ``None``.
+    """The system's hashed certificate directory when *cafile* is the system's own bundle and the directory
+    holds as many certificates as the bundle, else ``None``.
 
-    The two hold the same certificates, but OpenSSL reads a hashed directory lazily (only the CAs a
-    server's chain names, about a millisecond) where it parses the whole bundle up front (tens of ms).
+    The two usually hold the same certificates (``update-ca-certificates`` writes both), but OpenSSL reads a
+    hashed directory lazily (only the CAs a server's chain names, about a millisecond) where it parses the
+    whole bundle up front (tens of ms). A certificate appended to the bundle by hand (a company's
+    TLS-inspecting proxy, say) has no hashed link until the directory is rehashed: then the bundle is used,
+    as pip would, rather than a directory that cannot verify that proxy.
     """
     paths = ssl.get_default_verify_paths()
     if not paths.cafile or not paths.capath or os.path.realpath(cafile) != os.path.realpath(paths.cafile):
         return None
     try:
         with os.scandir(paths.capath) as entries:
-            hashed = any(_HASHED_NAME.fullmatch(entry.name) for entry in entries)
+            hashed = sum(1 for entry in entries if _HASHED_NAME.fullmatch(entry.name))
+        with open(cafile, "rb") as bundle:
+            in_bundle = bundle.read().count(b"-----BEGIN CERTIFICATE-----")
     except OSError:
         return None
-    return paths.capath if hashed else None
+    return paths.capath if hashed and hashed >= in_bundle else None
 
 
 def _ca_location(verify: Any) -> str | None:
