@@ -1,8 +1,10 @@
 """User commands: one module per command, looked up lazily so start-up imports only what runs.
 
 Every command module exposes ``run(settings, ctx) -> int`` and ``IMPLEMENTED_OPTIONS``, the option
-destinations whose behaviour it honours. An option spelled on the command line that the command does not
-honour yet is refused with one line naming it (exit 2), never silently ignored.
+destinations whose behaviour it honours, and ``OFFLINE = True`` when it reaches no index and no cache (it
+then honours the network and cache options by having nothing to apply them to). An option spelled on the
+command line that the command does not honour yet is refused with one line naming it (exit 2), never
+silently ignored.
 """
 
 from __future__ import annotations
@@ -20,9 +22,44 @@ if TYPE_CHECKING:  # settings' typed families are not needed to import a command
 
     from pipcompat.settings import CommandSettings
 
-#: Options every command honours because the command line itself handles them.
+#: Options every command honours: the command line itself handles them, or they change nothing pipcompat
+#: does (``--disable-pip-version-check``: pipcompat never checks its version online;
+#: ``--no-python-version-warning``: a no-op in pip too).
 ALWAYS_IMPLEMENTED = frozenset(
-    {"help", "show_settings", "isolated_mode", "no_input", "no_color", "verbose", "quiet", "log"}
+    {
+        "help",
+        "show_settings",
+        "isolated_mode",
+        "no_input",
+        "no_color",
+        "verbose",
+        "quiet",
+        "log",
+        "disable_pip_version_check",
+        "no_python_version_warning",
+    }
+)
+
+#: General options that change only how a command reaches an index or the network, where its cache is,
+#: what a download does with a file already there, and whether an unexpected exception propagates
+#: (``--debug``). pip accepts them on every command; a command that does none of these things (its module
+#: says ``OFFLINE = True``) honours them by having nothing to apply them to, as pip's own commands do, so
+#: ``pip freeze --no-cache-dir --timeout 60`` runs and prints what it prints without them.
+OFFLINE_HONOURED = frozenset(
+    {
+        "debug_mode",
+        "timeout",
+        "retries",
+        "resume_retries",
+        "proxy",
+        "no_proxy_env",
+        "cert",
+        "client_cert",
+        "trusted_hosts",
+        "keyring_provider",
+        "cache_dir",
+        "exists_action",
+    }
 )
 
 #: ``"pip install"`` → the module that runs it. Commands not listed here are parsed but not available yet.
@@ -78,6 +115,8 @@ def run_command(settings: CommandSettings, ctx: Context) -> int:
         )
     module = importlib.import_module(module_name)
     implemented = ALWAYS_IMPLEMENTED | frozenset(getattr(module, "IMPLEMENTED_OPTIONS", frozenset()))
+    if getattr(module, "OFFLINE", False):
+        implemented |= OFFLINE_HONOURED
     for dest, opt in settings.given.items():
         if dest not in implemented:
             raise NotImplementedOptionError(f"option {opt}", command=settings.command)

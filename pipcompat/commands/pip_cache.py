@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from pipcompat.commands import Context
     from pipcompat.settings import CommandSettings
 
-IMPLEMENTED_OPTIONS = frozenset({"list_format", "cache_dir"})
+#: pip ignores ``--require-virtualenv`` for this command (its ``ignore_require_venv``); so does pipcompat.
+IMPLEMENTED_OPTIONS = frozenset({"list_format", "cache_dir", "require_venv"})
+#: Reaches no index (its cache options are its own).
+OFFLINE = True
 
 ACTIONS = ("dir", "info", "list", "purge", "remove")
 

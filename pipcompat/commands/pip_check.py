@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from pipcompat.commands import Context
     from pipcompat.settings import CommandSettings
 
-IMPLEMENTED_OPTIONS = frozenset({"python"})
+#: pip ignores ``--require-virtualenv`` for this command (its ``ignore_require_venv``); so does pipcompat.
+IMPLEMENTED_OPTIONS = frozenset({"python", "require_venv"})
+#: Reaches no index and no cache (see :data:`pipcompat.commands.OFFLINE_HONOURED`).
+OFFLINE = True
 
 
 def check_lines(

@@ -25,7 +25,10 @@ if TYPE_CHECKING:
     from pipcompat.commands import Context
     from pipcompat.settings import CommandSettings
 
-IMPLEMENTED_OPTIONS = frozenset({"editor", "global_file", "user_file", "site_file", "isolated_mode"})
+#: pip ignores ``--require-virtualenv`` for this command (its ``ignore_require_venv``); so does pipcompat.
+IMPLEMENTED_OPTIONS = frozenset(
+    {"editor", "global_file", "user_file", "site_file", "isolated_mode", "require_venv"}
+)
 
 #: action → the names of its arguments.
 ACTIONS: dict[str, tuple[str, ...]] = {

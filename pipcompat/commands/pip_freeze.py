@@ -22,9 +22,22 @@ if TYPE_CHECKING:
     from pipcompat.commands import Context
     from pipcompat.settings import CommandSettings
 
+#: pip ignores ``--require-virtualenv`` for this command (its ``ignore_require_venv``); so does pipcompat.
 IMPLEMENTED_OPTIONS = frozenset(
-    {"requirements", "local", "user", "path", "freeze_all", "exclude_editable", "excludes", "python"}
+    {
+        "requirements",
+        "local",
+        "user",
+        "path",
+        "freeze_all",
+        "exclude_editable",
+        "excludes",
+        "python",
+        "require_venv",
+    }
 )
+#: Reaches no index and no cache (see :data:`pipcompat.commands.OFFLINE_HONOURED`).
+OFFLINE = True
 
 #: Lines of a ``-r`` file that ``freeze`` copies through once, as pip does.
 _PASS_THROUGH = (

@@ -51,7 +51,8 @@ INDEX_OPTIONS = frozenset(
 )
 
 #: ``--python-version/--platform/--implementation/--abi`` are not honoured yet (refused, exit 2).
-IMPLEMENTED_OPTIONS = INDEX_OPTIONS | frozenset({"json", "ignore_requires_python", "python"})
+#: pip ignores ``--require-virtualenv`` for this command (its ``ignore_require_venv``); so does pipcompat.
+IMPLEMENTED_OPTIONS = INDEX_OPTIONS | frozenset({"json", "ignore_requires_python", "python", "require_venv"})
 
 
 @dataclass(frozen=True)

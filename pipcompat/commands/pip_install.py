@@ -521,7 +521,7 @@ def _scan_dirs(target: TargetPython, scheme: Scheme) -> list[InstalledDistributi
 def find_destination(
     settings: CommandSettings, ctx: Context, cache: Cache, *, installing: bool
 ) -> Destination:
-    from pipcompat.env.interpreters import check_externally_managed
+    from pipcompat.env.interpreters import check_externally_managed, require_virtualenv
     from pipcompat.install.scheme import scheme_for
     from pipcompat.install.target import installed_distributions, locate_target
     from pipcompat.settings import GeneralSettings, InstallSettings
@@ -529,12 +529,8 @@ def find_destination(
     general = GeneralSettings.from_settings(settings, ctx.environ)
     install = InstallSettings.from_settings(settings, ctx.environ)
     target = locate_target(general.python, environ=ctx.environ, cwd=ctx.cwd, cache=cache)
-    if general.require_virtualenv and not target.in_virtualenv:
-        raise PipcompatError(
-            "Could not find an activated virtualenv (required).",
-            hint="activate a virtual environment, pass --python one, or leave --require-virtualenv out",
-            exit_code=3,
-        )
+    if general.require_virtualenv:
+        require_virtualenv(target.in_virtualenv)
     user = bool(install.user)
     if user:
         if install.prefix is not None:

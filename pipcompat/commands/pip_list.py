@@ -34,8 +34,10 @@ if TYPE_CHECKING:
     from pipcompat.commands.pip_index import Latest
     from pipcompat.settings import CommandSettings
 
+#: pip ignores ``--require-virtualenv`` for this command (its ``ignore_require_venv``); so does pipcompat.
 IMPLEMENTED_OPTIONS = _INDEX_OPTIONS | frozenset(
     {
+        "require_venv",
         "outdated",
         "uptodate",
         "editable",

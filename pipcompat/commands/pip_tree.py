@@ -22,9 +22,22 @@ if TYPE_CHECKING:
     from pipcompat.env.installed import InstalledDistribution
     from pipcompat.settings import CommandSettings
 
+#: ``--require-virtualenv`` is ignored, as by pip's ``list`` (uv's ``pip tree`` has no such option).
 IMPLEMENTED_OPTIONS = frozenset(
-    {"python", "depth", "prune", "packages", "no_dedupe", "invert", "show_version_specifiers", "strict"}
+    {
+        "python",
+        "depth",
+        "prune",
+        "packages",
+        "no_dedupe",
+        "invert",
+        "show_version_specifiers",
+        "strict",
+        "require_venv",
+    }
 )
+#: Reaches no index and no cache (see :data:`pipcompat.commands.OFFLINE_HONOURED`).
+OFFLINE = True
 
 Edges = dict[str, list[tuple[str, Requirement]]]
 

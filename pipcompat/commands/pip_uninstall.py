@@ -16,6 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from pipcompat.env.installed import InstalledDistribution, normalize_path
+from pipcompat.env.interpreters import require_virtualenv
 from pipcompat.errors import SUCCESS, PipcompatError
 from pipcompat.install.target import TargetPython, installed_distributions, locate_target
 from pipcompat.install.transaction import Transaction
@@ -26,8 +27,10 @@ if TYPE_CHECKING:
     from pipcompat.settings import CommandSettings
 
 IMPLEMENTED_OPTIONS = frozenset(
-    {"requirements", "yes", "python", "root_user_action", "override_externally_managed"}
+    {"requirements", "yes", "python", "root_user_action", "override_externally_managed", "require_venv"}
 )
+#: Reaches no index and no cache (see :data:`pipcompat.commands.OFFLINE_HONOURED`).
+OFFLINE = True
 
 PROMPT = "Proceed (Y/n)? "
 
@@ -156,10 +159,15 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     warn = ctx.printer.pip_warning
     out = ctx.printer.info_out
 
+    target = None
+    if settings.get("require_venv"):  # checked first, as pip checks it before reading anything
+        target = locate_target(settings.get("python"), environ=ctx.environ, cwd=ctx.cwd)
+        require_virtualenv(target.in_virtualenv)
     wanted = _names(settings, ctx, warn)
     if not wanted:
         raise PipcompatError('You must give at least one requirement to uninstall (see "pip help uninstall")')
-    target = locate_target(settings.get("python"), environ=ctx.environ, cwd=ctx.cwd)
+    if target is None:
+        target = locate_target(settings.get("python"), environ=ctx.environ, cwd=ctx.cwd)
     if not settings.get("override_externally_managed") and not target.in_virtualenv:
         marker = Path(target.paths.get("stdlib", "")) / "EXTERNALLY-MANAGED"
         if target.paths.get("stdlib") and marker.is_file():

@@ -324,7 +324,12 @@ def find_target(
 # -- policies ---------------------------------------------------------------------------------------------
 def check_require_virtualenv(interpreter: Interpreter) -> None:
     """``--require-virtualenv``: refuse a target that is not a virtual environment (pip's exit status 3)."""
-    if not interpreter.is_venv:
+    require_virtualenv(interpreter.is_venv)
+
+
+def require_virtualenv(in_virtualenv: bool) -> None:
+    """``--require-virtualenv`` for a target that is (or is not) a virtual environment."""
+    if not in_virtualenv:
         raise PipcompatError(
             "Could not find an activated virtualenv (required).",
             hint="activate a virtual environment, pass --python one, or leave --require-virtualenv out",
