@@ -120,6 +120,8 @@ IMPLEMENTED_OPTIONS = (
             "build_constraints",
             "check_build_deps",
             "config_settings",
+            # pip 26 keeps --use-pep517 as a hidden no-op (every build goes through PEP 517, as here).
+            "use_pep517",
         }
     )
 )

@@ -78,3 +78,10 @@ def test_uninstall_outside_a_virtualenv_is_refused_with_require_virtualenv(ctx: 
     venv = ctx.make_venv()
     inside = ctx.run("pip", "--python", venv, "uninstall", "-y", "no-such-dist", "--require-virtualenv")
     assert inside.returncode == 0, inside  # pip only warns that it is not installed
+
+
+def test_use_pep517_is_accepted_by_install_as_the_no_op_it_is_in_pip(ctx: TestContext) -> None:
+    requirements = ctx.write("requirements.txt", "")
+    ours = ctx.run("pip", "install", "--use-pep517", "--dry-run", "-r", requirements, "--no-index")
+    theirs = ctx.run_pip("install", "--use-pep517", "--dry-run", "-r", requirements, "--no-index")
+    assert ours.returncode == theirs.returncode == 0, (ours, theirs)
