@@ -122,6 +122,7 @@ IMPLEMENTED_OPTIONS = (
             "config_settings",
             # pip 26 keeps --use-pep517 as a hidden no-op (every build goes through PEP 517, as here).
             "use_pep517",
+            "dependency_groups",
         }
     )
 )
@@ -452,6 +453,7 @@ def gather(
             markers=shape.markers,
         )
         roots.append(_root_from_parsed(item, ctx.cwd))
+    roots += _group_roots(settings, ctx)
     for text in editables:
         try:
             shape = classify(text, editable=True)
@@ -482,6 +484,47 @@ def gather(
         not options.no_require_hashes and any(root.hashes for root in roots)
     )
     return Request(roots, options, require_hashes)
+
+
+def _group_roots(settings: CommandSettings, ctx: Context) -> list[Root]:
+    """The requirements of ``--group [path:]group`` (PEP 735), after the arguments, as pip takes them."""
+    from pipcompat.models import SourceLocation
+    from pipcompat.requirements._forms import InvalidRequirementText, classify
+    from pipcompat.requirements.dependency_groups import group_requirements, split_group
+
+    groups = [split_group(item) for item in settings.get("dependency_groups") or ()]
+    if not groups:
+        return []
+    for path, _group in groups:
+        if not path.endswith("pyproject.toml"):
+            raise PipcompatError(
+                f"--group from {path}: installing from a pylock.toml file is not available yet",
+                hint="name a group of a pyproject.toml, or use pip for now",
+                exit_code=2,
+            )
+    roots: list[Root] = []
+    for text, path, group in group_requirements(groups, cwd=ctx.cwd):
+        try:
+            shape = classify(text)
+        except InvalidRequirementText as exc:
+            raise PipcompatError(
+                f"Invalid requirement: {text!r} in group {group!r} of {path}: {exc}"
+            ) from None
+        item = ParsedRequirement(
+            text=text,
+            form=shape.form,
+            location=SourceLocation(f"{path} (dependency group {group!r})"),
+            comes_from="",
+            base_dir=str(ctx.cwd),
+            name=shape.name,
+            extras=shape.extras,
+            specifier=shape.specifier,
+            url=shape.url,
+            path=shape.path,
+            markers=shape.markers,
+        )
+        roots.append(_root_from_parsed(item, ctx.cwd))
+    return roots
 
 
 def _arg_location() -> Any:
@@ -1223,7 +1266,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     requirement_files = [str(p) for p in settings.get("requirements") or ()]
     constraint_files = [str(p) for p in settings.get("constraints") or ()]
     args = [str(a) for a in settings.args]
-    if not (args or requirement_files or settings.get("editables")):
+    if not (args or requirement_files or settings.get("editables") or settings.get("dependency_groups")):
         if settings.get("find_links"):
             raise PipcompatError(
                 'You must give at least one requirement to install (maybe you meant "pip install '

@@ -281,3 +281,58 @@ def test_concurrent_installs_sharing_one_cache_both_succeed(ctx: TestContext, se
         assert proc.returncode == 0, err
     for venv in venvs:
         assert freeze(ctx, venv) == ["app==1.0", "lib==2.0", "util==1.1"]
+
+
+def test_group_installs_a_pyproject_dependency_group_with_its_includes(
+    ctx: TestContext, server: IndexServer
+) -> None:
+    venv = ctx.make_venv()
+    ctx.write(
+        "proj/pyproject.toml",
+        """
+        [dependency-groups]
+        Test = ["lib<2", {include-group = "tools"}]
+        tools = ["util==1.0"]
+        """,
+    )
+    ours = install(ctx, venv, server, "--group", "proj/pyproject.toml:test").assert_success()
+    assert freeze(ctx, venv) == ["lib==1.0", "util==1.0"]
+    assert ours.stderr.splitlines()[-2:] == [" + lib==1.0", " + util==1.0"]
+    # The working directory's pyproject.toml when no path is given, with requirements beside it.
+    again = ctx.make_venv("again")
+    ctx.run("pip", "--python", venv_python(again), "install", "--index-url", server.url,
+            "--group", "tools", "app", cwd=ctx.temp_dir / "proj").assert_success()  # fmt: skip
+    assert freeze(ctx, again) == ["app==1.0", "lib==2.0", "util==1.0"]
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "group", "message"),
+    [
+        (None, "test", "pyproject.toml not found. Cannot resolve '--group' option."),
+        (
+            "[project]\nname = 'x'\n",
+            "test",
+            "[dependency-groups] table was missing from 'sub/pyproject.toml'",
+        ),
+        ("[dependency-groups]\ntest = ['lib']\n", "lint", "resolution failed for 'lint' from 'sub/pyproject"),
+        (
+            "[dependency-groups]\na = [{include-group = 'b'}]\nb = [{include-group = 'a'}]\n",
+            "a",
+            "Cyclic dependency group include",
+        ),
+        ("[dependency-groups\n", "test", "Error parsing sub/pyproject.toml"),
+    ],
+)
+def test_a_group_that_cannot_be_read_is_one_error_and_installs_nothing(
+    ctx: TestContext, server: IndexServer, pyproject: str | None, group: str, message: str
+) -> None:
+    venv = ctx.make_venv()
+    if pyproject is not None:
+        ctx.write("sub/pyproject.toml", pyproject, dedent=False)
+    option = ("--group", f"sub/pyproject.toml:{group}")
+    result = install(ctx, venv, server, *option).assert_failure(1)
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert freeze(ctx, venv) == []
+    theirs = ctx.run_pip("--python", venv_python(venv), "install", "--index-url", server.url, *option)
+    assert theirs.returncode == 1 and message in theirs.stderr, theirs.stderr
