@@ -126,7 +126,7 @@ def pipcompat_sources(*, isolated: bool, environ: Mapping[str, str], cwd: Path) 
     if project is not None:
         pyproject = project / PYPROJECT_TOML
         if pyproject.is_file():
-            tool = load_toml(pyproject).get("tool", {})
+            tool = _project_data(pyproject).get("tool", {})
             table = tool.get("pipcompat") if isinstance(tool, dict) else None
             if table is not None:
                 if not isinstance(table, dict):
@@ -136,6 +136,25 @@ def pipcompat_sources(*, isolated: bool, environ: Mapping[str, str], cwd: Path) 
         if own.is_file():
             sources.append(TomlSource(own, (), load_toml(own)))
     return sources
+
+
+def _project_data(pyproject: Path) -> dict[str, Any]:
+    """A project's ``pyproject.toml``, read for its ``[tool.pipcompat]`` table.
+
+    A file that cannot be read is an error only when it mentions pipcompat: pip never reads this file to
+    install from a requirements file, so one that is broken and cannot hold pipcompat's settings is
+    passed over (``{}``), and the command runs as pip's would.
+    """
+    try:
+        return load_toml(pyproject)
+    except ConfigurationError:
+        try:
+            mentioned = b"pipcompat" in pyproject.read_bytes()
+        except OSError:
+            mentioned = False
+        if mentioned:
+            raise
+        return {}
 
 
 def _value_error(path: Path, where: str, problem: str) -> ConfigurationError:

@@ -814,3 +814,18 @@ def test_same_effective_values_as_pip(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     _compare_with_pip(root, venv_dir, _pip_env(root, env), argv)
+
+
+def test_a_broken_pyproject_that_cannot_hold_pipcompat_settings_is_passed_over(sandbox: Sandbox) -> None:
+    sandbox.write(sandbox.global_file, "[global]\nindex-url = https://global.example\n")
+    sandbox.write(sandbox.project / "pyproject.toml", "[project\nname = 'broken'\n")
+    values, origins = sandbox.effective()
+    assert values["index_url"] == "https://global.example"
+    assert origins["index_url"] == f"{sandbox.global_file} [global]"
+
+
+def test_a_broken_pyproject_that_mentions_pipcompat_is_an_error_naming_it(sandbox: Sandbox) -> None:
+    path = sandbox.write(sandbox.project / "pyproject.toml", '[tool.pipcompat\nindex-url = "x"\n')
+    with pytest.raises(ConfigurationError, match="could not be loaded") as caught:
+        sandbox.effective()
+    assert str(path) in str(caught.value)
