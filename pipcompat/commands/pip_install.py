@@ -439,20 +439,7 @@ def gather(
             shape = classify(arg)
         except InvalidRequirementText as exc:
             raise UsageError(f"Invalid requirement: {arg!r}: {exc}") from None
-        item = ParsedRequirement(
-            text=arg,
-            form=shape.form,
-            location=_arg_location(),
-            comes_from="",
-            base_dir=str(ctx.cwd),
-            name=shape.name,
-            extras=shape.extras,
-            specifier=shape.specifier,
-            url=shape.url,
-            path=shape.path,
-            markers=shape.markers,
-        )
-        roots.append(_root_from_parsed(item, ctx.cwd))
+        roots.append(_root_from_parsed(_plain_requirement(arg, shape, _arg_location(), ctx.cwd), ctx.cwd))
     roots += _group_roots(settings, ctx)
     for text in editables:
         try:
@@ -510,21 +497,26 @@ def _group_roots(settings: CommandSettings, ctx: Context) -> list[Root]:
             raise PipcompatError(
                 f"Invalid requirement: {text!r} in group {group!r} of {path}: {exc}"
             ) from None
-        item = ParsedRequirement(
-            text=text,
-            form=shape.form,
-            location=SourceLocation(f"{path} (dependency group {group!r})"),
-            comes_from="",
-            base_dir=str(ctx.cwd),
-            name=shape.name,
-            extras=shape.extras,
-            specifier=shape.specifier,
-            url=shape.url,
-            path=shape.path,
-            markers=shape.markers,
-        )
-        roots.append(_root_from_parsed(item, ctx.cwd))
+        location = SourceLocation(f"{path} (dependency group {group!r})")
+        roots.append(_root_from_parsed(_plain_requirement(text, shape, location, ctx.cwd), ctx.cwd))
     return roots
+
+
+def _plain_requirement(text: str, shape: Any, location: Any, cwd: Path) -> ParsedRequirement:
+    """A requirement given outside any file (an argument, a dependency group's entry), as classified."""
+    return ParsedRequirement(
+        text=text,
+        form=shape.form,
+        location=location,
+        comes_from="",
+        base_dir=str(cwd),
+        name=shape.name,
+        extras=shape.extras,
+        specifier=shape.specifier,
+        url=shape.url,
+        path=shape.path,
+        markers=shape.markers,
+    )
 
 
 def _arg_location() -> Any:
