@@ -45,6 +45,18 @@ def ctx(tmp_path: Path) -> TestContext:
 
 
 @pytest.fixture
+def dist_info_site(ctx: TestContext) -> Path:
+    """A directory holding hand-made ``alpha 1.0`` and ``beta 2.0`` ``.dist-info`` entries: ``pip freeze
+    --path`` and ``pip list --path`` read it, so no environment has to be built."""
+    root = ctx.temp_dir / "site"
+    for name, version in (("alpha", "1.0"), ("beta", "2.0")):
+        info = root / f"{name}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    return root
+
+
+@pytest.fixture
 def clean_pip_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     """For in-process tests: drop ``PIP_*``/``PIPCOMPAT_*``/``VIRTUAL_ENV``/``CONDA_PREFIX``, set
     ``PIP_CONFIG_FILE=os.devnull`` and point HOME, XDG dirs and the cache into ``tmp_path``.

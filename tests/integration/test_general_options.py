@@ -39,22 +39,11 @@ GENERAL = (
 )
 
 
-@pytest.fixture
-def site(ctx: TestContext) -> Path:
-    """A directory holding ``alpha 1.0`` and ``beta 2.0``, for ``--path``."""
-    root = ctx.temp_dir / "site"
-    for name, version in (("alpha", "1.0"), ("beta", "2.0")):
-        info = root / f"{name}-{version}.dist-info"
-        info.mkdir(parents=True)
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-    return root
-
-
 def test_network_and_cache_options_change_nothing_for_commands_that_use_neither(
-    ctx: TestContext, site: Path
+    ctx: TestContext, dist_info_site: Path
 ) -> None:
     archive = ctx.write("dist.tar.gz", "not really an archive")
-    for command in (["freeze", "--path", site], ["hash", archive]):
+    for command in (["freeze", "--path", dist_info_site], ["hash", archive]):
         plain = ctx.run("pip", *command).assert_success()
         spelled = ctx.run("pip", *command, *GENERAL).assert_success()
         before = ctx.run("pip", *GENERAL[:2], *command).assert_success()  # before the command name, too
@@ -63,9 +52,12 @@ def test_network_and_cache_options_change_nothing_for_commands_that_use_neither(
         assert theirs.returncode == 0 and theirs.stdout == plain.stdout, command
 
 
-def test_require_virtualenv_is_ignored_where_pip_ignores_it(ctx: TestContext, site: Path) -> None:
+def test_require_virtualenv_is_ignored_where_pip_ignores_it(ctx: TestContext, dist_info_site: Path) -> None:
     base = Path(getattr(sys, "_base_executable", "") or sys.executable)
-    for command in (["freeze", "--path", site], ["list", "--path", site, "--format", "freeze"]):
+    for command in (
+        ["freeze", "--path", dist_info_site],
+        ["list", "--path", dist_info_site, "--format", "freeze"],
+    ):
         result = ctx.run("pip", "--python", base, *command, "--require-virtualenv").assert_success()
         assert result.stdout == "alpha==1.0\nbeta==2.0\n"
 

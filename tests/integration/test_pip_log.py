@@ -20,17 +20,6 @@ pytestmark = pytest.mark.integration
 STAMPED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d{3} (?P<text>.*)$")
 
 
-@pytest.fixture
-def site(ctx: TestContext) -> Path:
-    """A directory holding ``alpha 1.0`` and ``beta 2.0``, for ``--path``."""
-    root = ctx.temp_dir / "site"
-    for name, version in (("alpha", "1.0"), ("beta", "2.0")):
-        info = root / f"{name}-{version}.dist-info"
-        info.mkdir(parents=True)
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-    return root
-
-
 def logged(path: Path) -> list[str]:
     """The lines of the log at *path* without their timestamps (every line must have one)."""
     texts = []
@@ -41,31 +30,33 @@ def logged(path: Path) -> list[str]:
     return texts
 
 
-def test_freeze_with_log_prints_its_lines_and_appends_them_timestamped(ctx: TestContext, site: Path) -> None:
+def test_freeze_with_log_prints_its_lines_and_appends_them_timestamped(
+    ctx: TestContext, dist_info_site: Path
+) -> None:
     log = ctx.temp_dir / "logs" / "nested" / "pip.log"  # missing directories are made, as pip does
-    first = ctx.run("pip", "freeze", "--path", site, "--log", log).assert_success()
+    first = ctx.run("pip", "freeze", "--path", dist_info_site, "--log", log).assert_success()
     assert first.stdout == "alpha==1.0\nbeta==2.0\n"
-    second = ctx.run("pip", "freeze", "--path", site, "--log-file", log).assert_success()
+    second = ctx.run("pip", "freeze", "--path", dist_info_site, "--log-file", log).assert_success()
     assert second.stdout == first.stdout
-    ctx.run("pip", "freeze", "--path", site, "--local-log", log).assert_success()
+    ctx.run("pip", "freeze", "--path", dist_info_site, "--local-log", log).assert_success()
     assert logged(log) == ["alpha==1.0", "beta==2.0"] * 3
 
 
 @pytest.mark.parametrize("variable", ["PIP_LOG", "PIP_LOG_FILE", "PIP_LOCAL_LOG"])
-def test_log_named_by_the_environment(ctx: TestContext, site: Path, variable: str) -> None:
-    result = ctx.run("pip", "freeze", "--path", site, env={variable: "env.log"}).assert_success()
+def test_log_named_by_the_environment(ctx: TestContext, dist_info_site: Path, variable: str) -> None:
+    result = ctx.run("pip", "freeze", "--path", dist_info_site, env={variable: "env.log"}).assert_success()
     assert result.stdout == "alpha==1.0\nbeta==2.0\n"
     assert logged(ctx.temp_dir / "env.log") == ["alpha==1.0", "beta==2.0"]
 
 
-def test_log_named_by_pip_conf(ctx: TestContext, site: Path) -> None:
+def test_log_named_by_pip_conf(ctx: TestContext, dist_info_site: Path) -> None:
     config = ctx.write("pip.conf", "[global]\nlog = from-config.log\n")
-    ctx.run("pip", "freeze", "--path", site, env={"PIP_CONFIG_FILE": str(config)}).assert_success()
+    ctx.run("pip", "freeze", "--path", dist_info_site, env={"PIP_CONFIG_FILE": str(config)}).assert_success()
     assert logged(ctx.temp_dir / "from-config.log") == ["alpha==1.0", "beta==2.0"]
 
 
-def test_quiet_hides_output_but_the_log_keeps_it(ctx: TestContext, site: Path) -> None:
-    result = ctx.run("pip", "list", "--path", site, "-qqq", "--log", "quiet.log").assert_success()
+def test_quiet_hides_output_but_the_log_keeps_it(ctx: TestContext, dist_info_site: Path) -> None:
+    result = ctx.run("pip", "list", "--path", dist_info_site, "-qqq", "--log", "quiet.log").assert_success()
     assert (result.stdout, result.stderr) == ("", "")
     lines = logged(ctx.temp_dir / "quiet.log")
     assert lines[0].split() == ["Package", "Version"]
@@ -102,12 +93,12 @@ def test_the_log_never_holds_a_password(ctx: TestContext) -> None:
 
 @pytest.mark.parametrize("where", ["a-file/pip.log", "a-directory"])
 def test_an_unwritable_log_is_one_warning_and_the_exit_status_is_pips(
-    ctx: TestContext, site: Path, where: str
+    ctx: TestContext, dist_info_site: Path, where: str
 ) -> None:
     ctx.write("a-file", "")
     (ctx.temp_dir / "a-directory").mkdir()
-    ours = ctx.run("pip", "freeze", "--path", site, "--log", where)
-    theirs = ctx.run_pip("freeze", "--path", site, "--log", where)
+    ours = ctx.run("pip", "freeze", "--path", dist_info_site, "--log", where)
+    theirs = ctx.run_pip("freeze", "--path", dist_info_site, "--log", where)
     assert ours.returncode == theirs.returncode == 0  # pip complains but carries on
     assert ours.stdout == theirs.stdout == "alpha==1.0\nbeta==2.0\n"
     assert ours.stderr == f"warning: cannot write the log file {where!r} (" + (
