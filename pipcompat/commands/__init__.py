@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from pipcompat.errors import NotImplementedOptionError, PipcompatError
+from pipcompat.errors import NotImplementedOptionError, PipcompatError, redact
 from pipcompat.ui import Printer
 
 TYPE_CHECKING = False  # not typing's: importing typing costs start-up time
@@ -138,8 +138,6 @@ def execute(settings: CommandSettings, *, environ: Mapping[str, str], cwd: Path)
     log_path = settings.get("log")
     if not log_path:
         return _run(settings, ctx)
-    from pipcompat.settings import redact
-
     printer.start_log(str(log_path), redact=redact)
     try:
         return _run(settings, ctx)
