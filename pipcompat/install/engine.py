@@ -271,7 +271,8 @@ def _parts(
 
 
 def _link_part(
-    pending: _Pending,
+    tree: str,
+    lib: str,
     directories: list[str],
     relatives: list[str],
     made_before: Collection[str],
@@ -279,7 +280,7 @@ def _link_part(
     transaction: Transaction,
     mode: LinkMode,
 ) -> dict[str, int]:
-    """Make *directories* (relative to the lib directory, parents first) and link *relatives* into them;
+    """Make *directories* (relative to *lib*, parents first) and link *relatives* from *tree* into them;
     how many files were made each way.
 
     Directories are made once each (journalled together); files in a directory made here or in
@@ -287,8 +288,6 @@ def _link_part(
     to ``os.link`` after one journal write for all of them; files in directories that were there already
     are checked first, and one in the way is stashed as a single file would be.
     """
-    lib = os.fspath(pending.lib_dir)
-    tree = os.fspath(pending.unpacked.tree)
     made = set(transaction.make_new_dirs([f"{lib}/{d}" for d in directories], made_before))
     made.update(made_before)
     fresh: list[str] = []
@@ -312,48 +311,54 @@ def _link_part(
     finally:
         transaction.created_many(targets)
     for relative in [*in_the_way, *raced]:
-        destination = pending.lib_dir / relative
+        destination = Path(lib, relative)
         transaction.prepare_target(destination)
-        kind = link_file(pending.unpacked.tree / relative, destination, mode)
+        kind = link_file(Path(tree, relative), destination, mode)
         transaction.created(destination)
         kinds[kind] = kinds.get(kind, 0) + 1
     return kinds
 
 
-def _link_lib_files(
+def _link_files(
     pending: _Pending,
+    tree: Path,
+    base: Path,
     relatives: list[str],
+    *,
     transaction: Transaction,
     mode: LinkMode,
     queue: _WorkQueue | None = None,
 ) -> None:
-    """Link one wheel's files that go into its lib directory: in one batch, or, for a big wheel and a
-    *queue*, in parts run by the queue's workers at once (the spine of directories the parts share made
-    first). Every part has finished, one way or the other, when this returns or raises."""
-    transaction.make_dirs(pending.lib_dir)
+    """Link the files *relatives* (posix, relative to *tree* and *base*) of one wheel from its cache entry
+    into *base*: in one batch, or, for many files and a *queue*, in parts run by the queue's workers at
+    once (the spine of directories the parts share made first). Every part has finished, one way or the
+    other, when this returns or raises."""
+    transaction.make_dirs(base)
+    source, lib = os.fspath(tree), os.fspath(base)
     directories = _directories(relatives)
     count = 1
     if queue is not None:
         cost = len(relatives) + _DIR_COST * len(directories)
         count = min(queue.workers, cost // _PART_COST)
     if count <= 1:
-        found = [_link_part(pending, directories, relatives, (), transaction=transaction, mode=mode)]
+        found = [_link_part(source, lib, directories, relatives, (), transaction=transaction, mode=mode)]
     else:
         assert queue is not None
         spine, parts = _parts(directories, relatives, count)
-        lib = os.fspath(pending.lib_dir)
         made = frozenset(transaction.make_new_dirs([f"{lib}/{d}" for d in spine]))
         tasks = [
             queue.submit(
                 _PART_PRIORITY,
-                functools.partial(_link_part, pending, dirs, files, made, transaction=transaction, mode=mode),
+                functools.partial(
+                    _link_part, source, lib, dirs, files, made, transaction=transaction, mode=mode
+                ),
             )
             for dirs, files in parts[1:]
         ]
         found = []
         error: BaseException | None = None
         try:
-            found.append(_link_part(pending, *parts[0], made, transaction=transaction, mode=mode))
+            found.append(_link_part(source, lib, *parts[0], made, transaction=transaction, mode=mode))
         except BaseException as exc:
             error = exc
         for task in tasks:  # each part run here, unless a worker has started it already
@@ -395,10 +400,11 @@ def _link_one(
         lib_files = [e for e in unpacked.files if e.path not in skip]
     pending.lib_rows.extend(lib_files)
     relatives = [e.path for e in lib_files]
+    # ``.data`` files other than scripts are linked like the lib files, one batch per scheme directory.
+    data_links: dict[str, list[str]] = {}
     for entry in data_files:
         if entry.path in skip:
             continue
-        source = unpacked.tree / entry.path
         key, _, rest = entry.path[len(data_prefix) :].partition("/")
         if key not in SCHEME_KEYS or not rest:
             raise InvalidWheelError(f"{unpacked.dist_info}: unknown .data directory {key!r} in {entry.path}")
@@ -407,19 +413,22 @@ def _link_one(
         if base not in destination.parents:
             raise InvalidWheelError(f"{unpacked.dist_info}: {entry.path} points outside the target")
         if key == "scripts":
-            data = source.read_bytes()
+            data = (unpacked.tree / entry.path).read_bytes()
             if data.startswith((b"#!python", b"#!pythonw")):
                 _first, _, body = data.partition(b"\n")
                 data = _shebang(python) + b"\n" + body
             digest, size = _write_new(transaction, destination, data, executable=True)
             pending.records.append((destination, digest, size))
             continue
-        transaction.prepare_target(destination)
-        kind = link_file(source, destination, mode)
-        transaction.created(destination)
-        pending.kinds[kind] = pending.kinds.get(kind, 0) + 1
+        data_links.setdefault(key, []).append(rest)
         pending.records.append((destination, entry.hash, entry.size))
-    _link_lib_files(pending, relatives, transaction, mode, queue)
+    for key, rests in data_links.items():
+        tree = unpacked.tree / data_prefix / key
+        base = scheme.path(key, pending.name)
+        _link_files(pending, tree, base, rests, transaction=transaction, mode=mode, queue=queue)
+    _link_files(
+        pending, unpacked.tree, pending.lib_dir, relatives, transaction=transaction, mode=mode, queue=queue
+    )
     info = pending.lib_dir / unpacked.dist_info
     text = unpacked.tree / unpacked.dist_info / "entry_points.txt"
     if text.is_file():

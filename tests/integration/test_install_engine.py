@@ -328,3 +328,41 @@ def test_a_wheel_linked_in_parts_by_copy_or_symlink(tmp_path: Path, mode: str) -
     assert all(p.is_symlink() == (mode == "symlink") for p in linked)
     if mode == "copy":
         assert all(p.stat().st_nlink == 1 for p in linked)
+
+
+def test_data_files_are_linked_in_parts_replace_files_in_the_way_and_roll_back(tmp_path: Path) -> None:
+    target = _venv(tmp_path / "venv")
+    cache = Cache(tmp_path / "cache")
+    venv = tmp_path / "venv"
+    (venv / "share" / "app" / "d2").mkdir(parents=True)
+    (venv / "share" / "app" / "d2" / "f1.json").write_text("left by something else\n")
+    before = _tree(venv)
+    files = {
+        f"shared_data-1.0.data/data/share/app/d{i}/f{k}.json": f'{{"d": {i}, "f": {k}}}\n'
+        for i in range(30)
+        for k in range(50)
+    }
+    files["shared_data-1.0.data/headers/api.h"] = "#define API 1\n"
+    files["shared_data/__init__.py"] = ""
+    wheel = build_wheel(PackageSpec("shared-data", "1.0", files=files), tmp_path / "d1")
+    bad = build_wheel(PackageSpec("bad", "1.0", files={"bad-1.0.data/unknown/x": "x"}), tmp_path / "d1")
+    with pytest.raises(InvalidWheelError, match=r"unknown \.data directory"):
+        _install(target, cache, wheel, bad, workers=4)
+    assert _tree(venv) == before
+
+    [installed] = _install(target, cache, wheel, workers=4)
+    assert (venv / "share" / "app" / "d2" / "f1.json").read_text() == '{"d": 2, "f": 1}\n'
+    assert (venv / "share" / "app" / "d29" / "f49.json").read_text() == '{"d": 29, "f": 49}\n'
+    entry = unpack_wheel(wheel, cache)
+    linked = venv / "share" / "app" / "d7" / "f3.json"
+    cached = entry.tree / "shared_data-1.0.data" / "data" / "share" / "app" / "d7" / "f3.json"
+    assert linked.stat().st_ino == cached.stat().st_ino
+    [header] = scheme_for(target).headers.rglob("api.h")
+    assert header.read_text() == "#define API 1\n"
+    site = Path(target.paths["purelib"])
+    with open(site / "shared_data-1.0.dist-info" / "RECORD", newline="") as stream:
+        recorded = {(site / row[0]).resolve() for row in csv.reader(stream)}
+    shared = {p.resolve() for p in (venv / "share" / "app").rglob("*.json")}
+    assert len(shared) == 30 * 50 and shared <= recorded
+    assert header.resolve() in recorded
+    assert installed.link_kinds.get("hardlink", 0) >= 30 * 50
