@@ -37,7 +37,7 @@ from pipcompat.resolver.model import WrappingSource
 if TYPE_CHECKING:
     from pipcompat.cache import Cache
     from pipcompat.commands import Context
-    from pipcompat.dist.prepare import PreparedWheel
+    from pipcompat.dist.prepare import EntryPrecheck, PreparedWheel
     from pipcompat.dist.sources import SourceTree
     from pipcompat.env.installed import InstalledDistribution
     from pipcompat.install.engine import Installation, WheelToInstall
@@ -982,6 +982,44 @@ def prepare(
 # Installing
 
 
+def _entries_key(request: Request, destination: Destination) -> str:
+    """What an install's cache entries are remembered under: the roots, as given, and the kind of target
+    (its marker values: not its path, a fresh venv each time is the common case)."""
+    roots = sorted(f"{'-c ' if r.is_constraint else ''}{r.requirement}" for r in request.roots)
+    kind = json.dumps(dict(destination.target.markers), sort_keys=True)
+    return "\n".join(["install-entries", kind, *roots])
+
+
+def start_precheck(client: Any, cache: Cache, key: str) -> EntryPrecheck | None:
+    """Start checking, in another process, the cache entries the last install of the same roots into
+    the same target used (:class:`~pipcompat.dist.prepare.EntryPrecheck`); ``None`` when none is known."""
+    recall = getattr(client, "recall", None)
+    data = recall(key) if recall is not None else None
+    if not data:
+        return None
+    from pipcompat.dist.prepare import EntryPrecheck
+
+    digests = [d for d in data.decode("ascii", "replace").split() if len(d) == 64 and not d.strip(_HEX)]
+    precheck = EntryPrecheck([cache.entry("archives", d) for d in digests])
+    precheck.recalled = data
+    return precheck
+
+
+def remember_entries(
+    client: Any, key: str, prepared: Mapping[str, PreparedWheel], precheck: EntryPrecheck | None
+) -> None:
+    """Note the cache entries this install used, for the next install of the same roots."""
+    remember = getattr(client, "remember", None)
+    if remember is None or not prepared:
+        return
+    data = "\n".join(sorted({p.sha256 for p in prepared.values()})).encode()
+    if precheck is None or precheck.recalled != data:
+        remember(key, data)
+
+
+_HEX = "0123456789abcdef"
+
+
 def wants_compile(settings: CommandSettings) -> bool:
     """Bytecode compilation is off unless ``--compile`` (or its configuration forms) asks for it."""
     return bool(settings.get("compile")) and settings.origins.get("compile", "default") != "default"
@@ -1300,7 +1338,11 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             file_options=request.options,
         )
         command_line_config(request, settings, ctx)
-        with client, contextlib.closing(fetcher):
+        entries_key = _entries_key(request, destination)
+        precheck = None if install.dry_run else start_precheck(client, cache, entries_key)
+        with client, contextlib.closing(fetcher), contextlib.ExitStack() as stack:
+            if precheck is not None:
+                stack.callback(precheck.close)
             start = time.perf_counter()
             attach_sources(request, source, src=src_dir(settings, destination, ctx))
             resolution = resolve_request(
@@ -1360,7 +1402,10 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                         on_ready = None
                         if installation is not None:
                             on_ready = _feeder(installation, planned, source)
+                        if precheck is not None:
+                            precheck.collect()
                         prepared = prepare(planned, request, source, cache, progress, on_ready=on_ready)
+                    remember_entries(client, entries_key, prepared, precheck)
                     downloaded = sum(1 for p in prepared.values() if p.downloaded)
                     if downloaded:
                         printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Protocol
 
 from pipcompat.cache import Cache, digest_key, write_atomic
-from pipcompat.dist.unpack import MANIFEST, UnpackedWheel, Wheel, WheelBytes, file_sha256, unpack_wheel
+from pipcompat.dist.entry_check import MANIFEST
+from pipcompat.dist.unpack import UnpackedWheel, Wheel, WheelBytes, file_sha256, unpack_wheel
 from pipcompat.errors import PipcompatError
 from pipcompat.models import Link
 
@@ -424,3 +425,77 @@ __all__ = [
     "is_wheel",
     "prepare_wheels",
 ]
+
+
+class EntryPrecheck:
+    """Cache entries checked in a separate interpreter while this process does other work (resolving).
+
+    An install of thousands of cached files spends a tenth of a second or more in ``lstat`` calls before it
+    may link them; *roots* (the entries an earlier install of the same requirements used) are checked by
+    :mod:`pipcompat.dist.entry_check` run as a script by this interpreter, on another CPU, without taking
+    turns of this process's interpreter lock. :meth:`collect` hands the entries found whole to
+    :func:`~pipcompat.dist.unpack.accept_checked`; the others, and any entry not among *roots*, are
+    checked as usual when used. Nothing is lost when the helper cannot start, fails or is late: its
+    answers are only taken when complete and well formed.
+    """
+
+    #: Above this many entries the roots would not fit one command line comfortably: no precheck.
+    MAX_ROOTS = 4000
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        import subprocess
+        import sys
+
+        from pipcompat.dist import entry_check
+
+        self.roots = [os.fspath(r) for r in roots]
+        self.recalled: bytes | None = None
+        """The note the roots came from (the caller's: it keeps the note only when it changes)."""
+        self._process: subprocess.Popen[bytes] | None = None
+        if not self.roots or len(self.roots) > self.MAX_ROOTS or not sys.executable:
+            return
+        script = entry_check.__file__
+        with contextlib.suppress(OSError, ValueError):
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-S", script, *self.roots],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+
+    def collect(self, timeout: float = 5.0) -> int:
+        """Wait (at most *timeout* seconds) for the helper; accept the entries it found whole. Returns
+        how many were accepted."""
+        import subprocess
+
+        from pipcompat.dist.unpack import accept_checked
+
+        process, self._process = self._process, None
+        if process is None:
+            return 0
+        try:
+            out, _err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return 0
+        if process.returncode != 0:
+            return 0
+        asked = set(self.roots)
+        whole: list[Path] = []
+        for line in out.decode("utf-8", "surrogateescape").splitlines():
+            try:
+                root, problem = json.loads(line)
+            except (ValueError, TypeError):
+                return 0
+            if problem is None and root in asked:
+                whole.append(Path(root))
+        accept_checked(whole)
+        return len(whole)
+
+    def close(self) -> None:
+        """Stop the helper if it is still running (the install ended another way)."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()

@@ -31,19 +31,18 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pipcompat.cache import Cache, atomic_directory
+from pipcompat.dist.entry_check import MANIFEST, TREE, first_problem
 from pipcompat.errors import PipcompatError
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-MANIFEST = "manifest.json"
-TREE = "tree"
 _CHUNK = 1 << 20
 
 
@@ -436,6 +435,15 @@ class DamagedEntryError(PipcompatError):
 
 _verified: dict[Path, UnpackedWheel] = {}
 _verified_lock = threading.Lock()
+_prechecked: set[Path] = set()
+"""Entries found whole by a check in another process (:func:`accept_checked`): only their manifest is read."""
+
+
+def accept_checked(roots: Iterable[Path]) -> None:
+    """Take the entries at *roots* as checked (whole) by this process: :func:`unpack_wheel` reads their
+    manifests without checking every file again."""
+    with _verified_lock:
+        _prechecked.update(roots)
 
 
 def _from_manifest(root: Path, data: dict[str, object]) -> UnpackedWheel:
@@ -458,25 +466,8 @@ _CHECK_THREADS = max(2, min(4, os.cpu_count() or 2))
 _check_pool: ThreadPoolExecutor | None = None
 
 
-def _first_problem(tree: str, rows: list[list[Any]], mtimes: list[Any]) -> str | None:
-    """The first file of *rows* (paths relative to *tree*, which ends with a separator) whose kind, size
-    or modification time is not what the manifest says (*mtimes*: ``None`` where unknown), in words."""
-    lstat = os.lstat
-    is_reg = stat.S_ISREG
-    for row, mtime in zip(rows, mtimes, strict=True):
-        try:
-            info = lstat(tree + row[0])
-        except OSError:
-            return f"{row[0]} is missing"
-        if not is_reg(info.st_mode) or info.st_size != int(row[2]):
-            return f"{row[0]} has changed size"
-        if mtime is not None and info.st_mtime_ns != mtime:
-            return f"{row[0]} was modified"
-    return None
-
-
 def _problem_in_parts(tree: str, rows: list[list[Any]], mtimes: list[Any]) -> str | None:
-    """:func:`_first_problem` for a big entry, its parts checked at once; the first problem in the
+    """:func:`~pipcompat.dist.entry_check.first_problem` for a big entry, its parts checked at once; the first problem in the
     manifest's order, as one pass would find it."""
     global _check_pool
     from concurrent.futures import ThreadPoolExecutor
@@ -487,7 +478,7 @@ def _problem_in_parts(tree: str, rows: list[list[Any]], mtimes: list[Any]) -> st
         pool = _check_pool
     step = -(-len(rows) // min(_CHECK_THREADS, len(rows) // _CHECK_PART))
     futures = [
-        pool.submit(_first_problem, tree, rows[i : i + step], mtimes[i : i + step])
+        pool.submit(first_problem, tree, rows[i : i + step], mtimes[i : i + step])
         for i in range(0, len(rows), step)
     ]
     for future in futures:
@@ -510,10 +501,12 @@ def _check(root: Path) -> tuple[str | None, UnpackedWheel | None]:
         if not isinstance(mtimes, list) or len(mtimes) != len(rows):
             mtimes = [None] * len(rows)
         tree = os.fspath(root / TREE) + os.sep
-        if len(rows) > 2 * _CHECK_PART:
+        if root in _prechecked:
+            problem = None
+        elif len(rows) > 2 * _CHECK_PART:
             problem = _problem_in_parts(tree, rows, mtimes)
         else:
-            problem = _first_problem(tree, rows, mtimes)
+            problem = first_problem(tree, rows, mtimes)
         if problem is not None:
             return problem, None
         found = _from_manifest(root, data)
