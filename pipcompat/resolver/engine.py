@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
+from resolvelib import ResolutionImpossible, ResolutionTooDeep
 
 from pipcompat.errors import PipcompatError
 from pipcompat.models import Link
@@ -30,6 +30,7 @@ from pipcompat.resolver.provider import (
     Req,
     strip_fragment,
 )
+from pipcompat.resolver.rounds import Resolver
 from pipcompat.resolver.target import marker_environment
 
 
@@ -101,7 +102,7 @@ def resolve(roots: Sequence[RootRequirement], source: PackageSource, options: Re
                 root_links=root_links,
                 conflicts=conflicts,
             )
-            resolver: Resolver[Req, Candidate, str] = Resolver(provider, conflicts)
+            resolver = Resolver(provider, conflicts)
             try:
                 result = resolver.resolve(reqs, max_rounds=options.max_rounds)
             except ResolutionImpossible as error:

@@ -20,7 +20,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
+from resolvelib import ResolutionImpossible, ResolutionTooDeep
 
 from pipcompat.errors import PipcompatError
 from pipcompat.models import Link
@@ -45,6 +45,7 @@ from pipcompat.resolver.provider import (
     Req,
     strip_fragment,
 )
+from pipcompat.resolver.rounds import Resolver
 from pipcompat.resolver.universal import ScopedPreference, UniversalResolution, Universe
 
 
@@ -325,7 +326,7 @@ def _resolve_fork(  # noqa: PLR0917 - one call site, every argument named there
         provider.req_masks[id(req)] = mask
         provider.inherited[req.identifier] = provider.inherited.get(req.identifier, 0) | mask
         reqs.append(req)
-    resolver: Resolver[Req, Candidate, str] = Resolver(provider, shared.conflicts)
+    resolver = Resolver(provider, shared.conflicts)
     try:
         result = resolver.resolve(reqs, max_rounds=options.max_rounds)
     except _Split as signal:
