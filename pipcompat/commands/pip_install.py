@@ -982,7 +982,7 @@ def prepare(
 # Installing
 
 
-def _entries_key(request: Request, destination: Destination) -> str:
+def install_entries_key(request: Request, destination: Destination) -> str:
     """What an install's cache entries are remembered under: the roots, as given, and the kind of target
     (its marker values: not its path, a fresh venv each time is the common case)."""
     roots = sorted(f"{'-c ' if r.is_constraint else ''}{r.requirement}" for r in request.roots)
@@ -1338,7 +1338,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             file_options=request.options,
         )
         command_line_config(request, settings, ctx)
-        entries_key = _entries_key(request, destination)
+        entries_key = install_entries_key(request, destination)
         precheck = None if install.dry_run else start_precheck(client, cache, entries_key)
         with client, contextlib.closing(fetcher), contextlib.ExitStack() as stack:
             if precheck is not None:

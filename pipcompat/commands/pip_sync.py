@@ -36,12 +36,15 @@ from pipcompat.commands.pip_install import (
     _elapsed,
     _root_from_parsed,
     attach_sources,
+    install_entries_key,
     install_planned,
     make_client,
     plan_install,
     prepare,
+    remember_entries,
     resolve_request,
     src_dir,
+    start_precheck,
 )
 from pipcompat.errors import SUCCESS, UsageError
 from pipcompat.requirements import FileOptions, parse_requirements_files
@@ -402,7 +405,11 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 python=str(target.executable),
                 file_options=request.options,
             )
-            with client, contextlib.closing(fetcher):
+            entries_key = install_entries_key(request, destination)
+            precheck = None if dry_run else start_precheck(client, cache, entries_key)
+            with client, contextlib.closing(fetcher), contextlib.ExitStack() as stack:
+                if precheck is not None:
+                    stack.callback(precheck.close)
                 attach_sources(request, source, src=src_dir(install_settings, destination, ctx))
                 resolution = resolve_request(
                     request,
@@ -418,8 +425,11 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 from pipcompat.ui.progress import Progress, progress_mode
 
                 mode = progress_mode("auto", printer.err, printer.verbosity)
+                if precheck is not None:
+                    precheck.collect()
                 with Progress(printer.err, 0, "Preparing", mode) as progress:
                     prepared = prepare(planned, request, source, cache, progress)
+                remember_entries(client, entries_key, prepared, precheck)
                 downloaded = sum(1 for p in prepared.values() if p.downloaded)
                 if downloaded:
                     printer.info(f"Prepared {_count(downloaded)} in {_elapsed(start)}")

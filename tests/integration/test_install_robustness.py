@@ -506,3 +506,25 @@ def test_two_installs_into_the_same_venv_at_once_end_consistent(
     )
     first, second = version.assert_success().stdout.split()
     assert first == second
+
+
+def test_pip_sync_finds_an_entry_damaged_since_the_last_sync_of_the_same_file(
+    ctx: TestContext, server: IndexServer
+) -> None:
+    requirements = ctx.temp_dir / "requirements.txt"
+    requirements.write_text("lib==2.0\nutil==1.1\n")
+    first = ctx.make_venv("first")
+    sync = ("pip", "sync", "--python-executable", str(venv_python(first)), "-i", server.url, requirements)
+    ctx.run(*sync).assert_success()
+    entry = entry_of(ctx.cache_dir, "lib-2.0-")
+    module = entry / "tree" / "lib" / "__init__.py"
+    good = module.read_bytes()
+    os.chmod(module, 0o644)
+    time.sleep(0.01)
+    module.write_bytes(b"#" * len(good))
+    second = ctx.make_venv("second")
+    sync = ("pip", "sync", "--python-executable", str(venv_python(second)), "-i", server.url, requirements)
+    result = ctx.run(*sync)
+    result.assert_success()
+    assert (site_packages(second) / "lib" / "__init__.py").read_bytes() == good
+    assert freeze(ctx, second) == ["lib==2.0", "util==1.1"]
