@@ -517,6 +517,8 @@ def quick_audit_count(
         listings = _listings(sys_path)
     except _NotFast:
         return None
+    if not remember and _surely_missing(texts, listings):
+        return None
     fingerprint = _fingerprint(texts, sys_path, listings, markers)
     record = probe_path[: -len(".json")] + ".audit"
     if not remember:
@@ -535,6 +537,40 @@ def quick_audit_count(
     paths = [dist.path for name in sorted(names) if (dist := installed[name]) is not None]
     _remember(record, fingerprint, len(names), paths)
     return len(names), quiet
+
+
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+_METADATA_SUFFIXES = ("dist-info", "egg-info")
+
+
+def _normalized(name: str) -> str:
+    """A project name as PEP 503 compares it (lower case, runs of ``-_.`` as one ``-``)."""
+    text = name.lower().replace("_", "-").replace(".", "-")
+    while "--" in text:
+        text = text.replace("--", "-")
+    return text
+
+
+def _surely_missing(texts: Sequence[str], listings: Mapping[str, list[str]]) -> bool:
+    """Whether a requirement without a marker or URL names a project that no directory of the target's
+    ``sys.path`` has a ``.dist-info`` or ``.egg-info`` for: then the install has work to do, and the
+    audit below (which costs its parser's import) is not needed. ``False`` says nothing either way."""
+    present = set()
+    for entries in listings.values():
+        for entry in entries:
+            stem, _dot, suffix = entry.rpartition(".")
+            if suffix in _METADATA_SUFFIXES:
+                present.add(_normalized(stem.split("-", 1)[0]))
+    for text in texts:
+        if ";" in text or "@" in text:
+            continue
+        name = text.strip()
+        end = 0
+        while end < len(name) and name[end] in _NAME_CHARS:
+            end += 1
+        if end and _normalized(name[:end]) not in present:
+            return True
+    return False
 
 
 # -- the remembered audit -----------------------------------------------------------------------------------
