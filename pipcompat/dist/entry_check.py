@@ -56,9 +56,9 @@ def entry_problem(root: str) -> Optional[str]:  # noqa: UP045
 
 def main(roots: List[str]) -> int:  # noqa: UP006
     out = sys.stdout
-    for root in roots:
+    for root in roots:  # one complete line per entry, written at once: a reader may stop this any time
         out.write(json.dumps([root, entry_problem(root)]) + "\n")
-    out.flush()
+        out.flush()
     return 0
 
 

@@ -435,8 +435,8 @@ class EntryPrecheck:
     :mod:`pipcompat.dist.entry_check` run as a script by this interpreter, on another CPU, without taking
     turns of this process's interpreter lock. :meth:`collect` hands the entries found whole to
     :func:`~pipcompat.dist.unpack.accept_checked`; the others, and any entry not among *roots*, are
-    checked as usual when used. Nothing is lost when the helper cannot start, fails or is late: its
-    answers are only taken when complete and well formed.
+    checked as usual when used. Nothing is lost when the helper cannot start, fails or is late: only
+    its complete, well-formed answers are taken.
     """
 
     #: Above this many entries the roots would not fit one command line comfortably: no precheck.
@@ -463,9 +463,10 @@ class EntryPrecheck:
                 stderr=subprocess.DEVNULL,
             )
 
-    def collect(self, timeout: float = 5.0) -> int:
-        """Wait (at most *timeout* seconds) for the helper; accept the entries it found whole. Returns
-        how many were accepted."""
+    def collect(self, timeout: float = 0.25) -> int:
+        """Accept the entries the helper found whole; returns how many. The helper gets *timeout* more
+        seconds when it has not finished (it has had the whole resolve); then it is stopped and the
+        answers it gave so far are taken (each one is a complete line)."""
         import subprocess
 
         from pipcompat.dist.unpack import accept_checked
@@ -477,19 +478,8 @@ class EntryPrecheck:
             out, _err = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate()
-            return 0
-        if process.returncode != 0:
-            return 0
-        asked = set(self.roots)
-        whole: list[Path] = []
-        for line in out.decode("utf-8", "surrogateescape").splitlines():
-            try:
-                root, problem = json.loads(line)
-            except (ValueError, TypeError):
-                return 0
-            if problem is None and root in asked:
-                whole.append(Path(root))
+            out, _err = process.communicate()
+        whole = whole_entries(out, self.roots)
         accept_checked(whole)
         return len(whole)
 
@@ -499,3 +489,18 @@ class EntryPrecheck:
         if process is not None and process.poll() is None:
             process.kill()
             process.wait()
+
+
+def whole_entries(output: bytes, roots: Sequence[str]) -> list[Path]:
+    """The entries of *roots* that :mod:`pipcompat.dist.entry_check`'s *output* reports whole: one JSON
+    line ``[root, null]`` each; an unfinished last line and anything not well formed say nothing."""
+    asked = set(roots)
+    whole: list[Path] = []
+    for line in output.decode("utf-8", "surrogateescape").split("\n")[:-1]:
+        try:
+            root, problem = json.loads(line)
+        except (ValueError, TypeError):
+            continue
+        if problem is None and isinstance(root, str) and root in asked:
+            whole.append(Path(root))
+    return whole

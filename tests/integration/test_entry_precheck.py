@@ -13,7 +13,7 @@ import pytest
 
 from pipcompat.cache import Cache
 from pipcompat.dist import entry_check, unpack
-from pipcompat.dist.prepare import EntryPrecheck
+from pipcompat.dist.prepare import EntryPrecheck, whole_entries
 from pipcompat.dist.unpack import unpack_wheel
 from tests.support.packages import PackageSpec, build_wheel
 
@@ -70,6 +70,20 @@ def test_only_whole_entries_are_accepted_and_damaged_ones_are_still_unpacked_aga
         for i in range(20):
             assert (entry.tree / name / f"m{i}.py").read_text() == f"N = {i}\n"
     assert unpack_wheel(wheels["good"], cache).root == roots["good"]
+
+
+def test_answers_are_taken_line_by_line_and_an_unfinished_line_says_nothing() -> None:
+    roots = ["/c/a", "/c/b", "/c/c", "/c/d"]
+    output = (
+        b'["/c/a", null]\n'
+        b'["/c/b", "b/x.py is missing"]\n'
+        b"not json\n"
+        b'["/elsewhere", null]\n'
+        b'["/c/d", null]\n'
+        b'["/c/c", nu'
+    )
+    assert whole_entries(output, roots) == [Path("/c/a"), Path("/c/d")]
+    assert whole_entries(b"", roots) == []
 
 
 def test_a_precheck_that_is_late_accepts_nothing_and_leaves_no_process(tmp_path: Path) -> None:
