@@ -91,7 +91,12 @@ def ensure_tools(python: str | None = None) -> Path:
 def run_timed(
     argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, log: Path | None = None
 ) -> tuple[float, float]:
-    """Run *argv* to completion: ``(wall-clock seconds, CPU seconds user+system)``; a failure raises."""
+    """Run *argv* to completion: ``(wall-clock seconds, CPU seconds user+system)``; a failure raises.
+
+    Whatever the previous run (of any tool) left for the kernel to write back is flushed first, outside
+    the timing: a cold pip-compile writes and removes hundreds of MB of wheels, and their write-back would
+    otherwise land on whichever tool runs next (as ``bench/install.py`` does too)."""
+    os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(list(argv), env=dict(env), cwd=cwd, capture_output=True, check=False)
