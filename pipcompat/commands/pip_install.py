@@ -123,6 +123,7 @@ IMPLEMENTED_OPTIONS = (
             # pip 26 keeps --use-pep517 as a hidden no-op (every build goes through PEP 517, as here).
             "use_pep517",
             "dependency_groups",
+            "requirements_from_scripts",
         }
     )
 )
@@ -180,6 +181,8 @@ class Request:
     roots: list[Root]
     options: FileOptions
     require_hashes: bool
+    script_requires_python: tuple[str, str] | None = None
+    """``(script, specifier)``: the ``requires-python`` of ``--requirements-from-script``'s script."""
 
     @property
     def requirements(self) -> list[Root]:
@@ -465,12 +468,59 @@ def gather(
         options = result.options
         roots += [_root_from_parsed(item, ctx.cwd) for item in result.requirements]
         _warn_parse(ctx, result.warnings)
+    script_roots, script_requires_python = _script_roots(settings, ctx)
+    roots += script_roots
     if options.require_hashes and options.no_require_hashes:
         raise PipcompatError("--require-hashes and --no-require-hashes are mutually exclusive")
     require_hashes = options.require_hashes or (
         not options.no_require_hashes and any(root.hashes for root in roots)
     )
-    return Request(roots, options, require_hashes)
+    return Request(roots, options, require_hashes, script_requires_python)
+
+
+def _script_roots(settings: CommandSettings, ctx: Context) -> tuple[list[Root], tuple[str, str] | None]:
+    """The dependencies of ``--requirements-from-script``'s script (PEP 723), after every other source as
+    pip takes them, and its ``requires-python`` (checked once the target is known)."""
+    from pipcompat.models import SourceLocation
+    from pipcompat.requirements._forms import InvalidRequirementText, classify
+    from pipcompat.requirements.scripts import read_script_metadata
+
+    scripts = [str(s) for s in settings.get("requirements_from_scripts") or ()]
+    if not scripts:
+        return [], None
+    if len(scripts) > 1:
+        raise PipcompatError("--requirements-from-script can only be given once")
+    metadata = read_script_metadata(scripts[0], cwd=ctx.cwd)
+    location = SourceLocation(f"{metadata.path} (inline script metadata)")
+    roots: list[Root] = []
+    for text in metadata.dependencies:
+        try:
+            shape = classify(text)
+        except InvalidRequirementText as exc:
+            raise PipcompatError(
+                f"Invalid requirement: {text!r} in the script metadata of {metadata.path!r}: {exc}"
+            ) from None
+        roots.append(_root_from_parsed(_plain_requirement(text, shape, location, ctx.cwd), ctx.cwd))
+    requires = (metadata.path, metadata.requires_python) if metadata.requires_python else None
+    return roots, requires
+
+
+def check_script_python(request: Request, target: TargetPython, *, ignore: bool) -> None:
+    """pip's check of the script's ``requires-python`` against the target's version (not with
+    ``--ignore-requires-python``)."""
+    if request.script_requires_python is None or ignore:
+        return
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    script, text = request.script_requires_python
+    try:
+        specifier = SpecifierSet(text)
+    except InvalidSpecifier:
+        raise PipcompatError(f"Script {script!r} has an invalid requires-python: {text!r}") from None
+    version = ".".join(map(str, target.version))
+    if not specifier.contains(version, prereleases=True):
+        short = ".".join(map(str, target.version[:2]))
+        raise PipcompatError(f"Script {script!r} requires a different Python: {short} not in {text!r}")
 
 
 def _group_roots(settings: CommandSettings, ctx: Context) -> list[Root]:
@@ -1276,6 +1326,10 @@ def _check_option_combinations(settings: CommandSettings) -> None:
             conflicts.append("'--no-deps'")
         if settings.get("requirements"):
             conflicts.append("'--requirement'")
+        if settings.get("requirements_from_scripts"):
+            conflicts.append("'--requirements-from-script'")
+        if settings.get("dependency_groups"):
+            conflicts.append("'--group'")
         if conflicts:
             if len(conflicts) > 1:
                 conflicts[-1] = "or " + conflicts[-1]
@@ -1296,7 +1350,12 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     requirement_files = [str(p) for p in settings.get("requirements") or ()]
     constraint_files = [str(p) for p in settings.get("constraints") or ()]
     args = [str(a) for a in settings.args]
-    if not (args or requirement_files or settings.get("editables") or settings.get("dependency_groups")):
+    sources = (
+        settings.get("editables"),
+        settings.get("dependency_groups"),
+        settings.get("requirements_from_scripts"),
+    )
+    if not (args or requirement_files or any(sources)):
         if settings.get("find_links"):
             raise PipcompatError(
                 'You must give at least one requirement to install (maybe you meant "pip install '
@@ -1320,6 +1379,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         destination = find_destination(
             settings, ctx, cache, installing=not (install.dry_run and install.report)
         )
+        check_script_python(request, destination.target, ignore=policy.ignore_requires_python)
         if not (report_only or install.report or settings.get("only_dependencies")):
             start = time.perf_counter()
             if (count := audit_installed(request, destination, policy, ctx)) is not None:

@@ -336,3 +336,69 @@ def test_a_group_that_cannot_be_read_is_one_error_and_installs_nothing(
     assert freeze(ctx, venv) == []
     theirs = ctx.run_pip("--python", venv_python(venv), "install", "--index-url", server.url, *option)
     assert theirs.returncode == 1 and message in theirs.stderr, theirs.stderr
+
+
+SCRIPT = """\
+#!/usr/bin/env python
+# /// script
+# requires-python = ">=3.8"
+# dependencies = [
+#   "lib<2",
+#   "util==1.0",
+# ]
+# ///
+print("hello")
+"""
+
+
+def test_requirements_from_script_installs_its_dependencies_with_the_other_sources(
+    ctx: TestContext, server: IndexServer
+) -> None:
+    ctx.write("tool.py", SCRIPT, dedent=False)
+    option = ("--requirements-from-script", "tool.py")
+    ours = ctx.make_venv("ours")
+    result = install(ctx, ours, server, "app", *option).assert_success()
+    assert result.stderr.splitlines()[-3:] == [" + app==1.0", " + lib==1.0", " + util==1.0"]
+    theirs = ctx.make_venv("theirs")
+    ctx.run_pip("--python", venv_python(theirs), "install", "--index-url", server.url, "app", *option)
+    assert freeze(ctx, ours) == freeze(ctx, theirs) == ["app==1.0", "lib==1.0", "util==1.0"]
+
+
+@pytest.mark.parametrize(
+    ("script", "extra"),
+    [
+        ("print(1)\n", ()),
+        ("# /// script\n# a = 1\n# ///\nx = 1\n# /// script\n# a = 1\n# ///\n", ()),
+        ("# /// script\n# dependencies = [\n# ///\n", ()),
+        ('# /// script\n# requires-python = ">=3.99"\n# dependencies = ["lib"]\n# ///\n', ()),
+        (None, ()),
+        (SCRIPT, ("--requirements-from-script", "tool.py")),
+        (SCRIPT, ("--only-deps", "--group", "pyproject.toml:x")),
+    ],
+    ids=["no-block", "two-blocks", "bad-toml", "requires-python", "missing-file", "twice", "only-deps"],
+)
+def test_a_script_that_cannot_be_used_is_pips_error_and_installs_nothing(
+    ctx: TestContext, server: IndexServer, script: str | None, extra: tuple[str, ...]
+) -> None:
+    if script is not None:
+        ctx.write("tool.py", script, dedent=False)
+    option = ("--requirements-from-script", "tool.py", *extra)
+    venv = ctx.make_venv()
+    theirs = ctx.run_pip("--python", venv_python(venv), "install", "--index-url", server.url, *option)
+    assert theirs.returncode == 1, theirs.stderr
+    [pips_error] = [line for line in theirs.stderr.splitlines() if line.startswith("ERROR: ")]
+    ours = install(ctx, venv, server, *option).assert_failure(1)
+    assert pips_error.removeprefix("ERROR: ") in ours.stderr
+    assert "Traceback" not in ours.stderr
+    assert freeze(ctx, venv) == []
+
+
+def test_ignore_requires_python_skips_the_scripts_python_check(ctx: TestContext, server: IndexServer) -> None:
+    ctx.write(
+        "tool.py", '# /// script\n# requires-python = "<3"\n# dependencies = ["util"]\n# ///\n', dedent=False
+    )
+    venv = ctx.make_venv()
+    option = ("--requirements-from-script", "tool.py")
+    install(ctx, venv, server, *option).assert_failure(1)
+    install(ctx, venv, server, "--ignore-requires-python", *option).assert_success()
+    assert freeze(ctx, venv) == ["util==1.1"]
