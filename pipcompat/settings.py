@@ -234,7 +234,8 @@ class GeneralSettings(SettingsFamily):
             "no_color": reader.bool("no_color") or envvars.NO_COLOR in reader.environ,
             "debug_mode": reader.bool("debug_mode"),
             "keyring_provider": str(reader.raw("keyring_provider", "auto")),
-            "proxy": _optional_str(reader.raw("proxy")),
+            # "" stays "": pip 26 takes an empty --proxy as "no proxy, and not the environment's".
+            "proxy": None if reader.raw("proxy") is None else str(reader.raw("proxy")),
             "no_proxy_env": reader.bool("no_proxy_env"),
             "retries": _int(reader.raw("retries"), 5),
             "resume_retries": _int(reader.raw("resume_retries"), 5),

@@ -684,6 +684,7 @@ def make_client(settings: CommandSettings, ctx: Context, options: FileOptions, c
         timeout=general.timeout,
         retries=general.retries,
         proxy=general.proxy,
+        no_proxy_env=general.no_proxy_env,
         keyring_provider=general.keyring_provider,
         no_input=general.no_input,
         cache=cache,

@@ -157,6 +157,7 @@ class HttpSession:
         timeout: float = 15.0,
         retries: int = 5,
         proxy: str | None = None,
+        no_proxy_env: bool = False,
         keyring_provider: str = "auto",
         no_input: bool = False,
         pool_size: int = 8,
@@ -180,6 +181,9 @@ class HttpSession:
         self.timeout = timeout
         self.retries = max(0, retries)
         self.proxy = proxy
+        # As pip 26: an explicit --proxy (``""`` included: no proxy at all) or --no-proxy-env makes the
+        # session ignore the environment's proxy and CA-bundle variables.
+        self.ignore_environment = proxy is not None or no_proxy_env
         self.no_input = no_input
         self.pool_size = max(1, pool_size)
         self._warn = warn or (lambda message: None)
@@ -213,6 +217,7 @@ class HttpSession:
         session = _session_class()()
         session.headers["User-Agent"] = USER_AGENT
         session.headers["Accept-Encoding"] = "gzip, deflate"
+        session.trust_env = not self.ignore_environment
         # Credentials are ours to add; keep requests from applying .netrc behind our back.
         session.auth = _keep_request
         retry = urllib3.Retry(
@@ -266,7 +271,7 @@ class HttpSession:
         """Without ``--cert``: the system's trust store, as pip does, unless requests' variables name one."""
         if self._system_cafile is None:
             chosen: bool | str = True
-            if not any(self.environ.get(name) for name in _CA_BUNDLE_VARIABLES):
+            if self.ignore_environment or not any(self.environ.get(name) for name in _CA_BUNDLE_VARIABLES):
                 cafile = ssl.get_default_verify_paths().cafile
                 if cafile and os.path.isfile(cafile):
                     chosen = cafile

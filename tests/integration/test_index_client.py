@@ -592,6 +592,31 @@ def test_proxy_option_overrides_the_environment(
     assert forwarding_proxy.seen == [f"{server.url}/beta/"]
 
 
+@pytest.mark.parametrize(
+    "options", [{"no_proxy_env": True}, {"proxy": ""}], ids=["no-proxy-env", "empty-proxy"]
+)
+def test_no_proxy_env_and_an_empty_proxy_ignore_the_environments_proxy(
+    index_server: IndexServerFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    forwarding_proxy: ForwardingProxy,
+    options: dict[str, object],
+) -> None:
+    server = index_server(SPECS)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, forwarding_proxy.url)
+    with client(server, tmp_path, **options) as c:
+        assert len(c.links("beta")) == 3
+    assert forwarding_proxy.seen == []
+    assert server.count("/simple/beta/") == 1
+    # Without either, the same environment sends the request through the proxy.
+    with client(server, tmp_path / "again") as c:
+        assert len(c.links("beta")) == 3
+    assert forwarding_proxy.seen == [f"{server.url}/beta/"]
+
+
 # -------------------------------------------------------------------------------------------- faults
 
 

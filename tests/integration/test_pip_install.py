@@ -402,3 +402,23 @@ def test_ignore_requires_python_skips_the_scripts_python_check(ctx: TestContext,
     install(ctx, venv, server, *option).assert_failure(1)
     install(ctx, venv, server, "--ignore-requires-python", *option).assert_success()
     assert freeze(ctx, venv) == ["util==1.1"]
+
+
+@pytest.mark.parametrize(
+    "option", [("--no-proxy-env",), ("--proxy", "")], ids=["no-proxy-env", "empty-proxy"]
+)
+def test_no_proxy_env_installs_past_a_proxy_the_environment_names(
+    ctx: TestContext, server: IndexServer, option: tuple[str, ...]
+) -> None:
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    env = {name: dead for name in ("HTTP_PROXY", "http_proxy")} | {"NO_PROXY": None, "no_proxy": None}
+    venv = ctx.make_venv()
+    args = ("pip", "--python", venv_python(venv), "install", "--index-url", server.url)
+    failed = ctx.run(*args, "--retries", "0", "util==1.0", env=env).assert_failure(1)
+    assert "proxy" in failed.stderr and "Traceback" not in failed.stderr
+    ctx.run(*args, *option, "util==1.0", env=env).assert_success()
+    assert freeze(ctx, venv) == ["util==1.0"]
