@@ -1051,9 +1051,7 @@ def start_precheck(client: Any, cache: Cache, key: str) -> EntryPrecheck | None:
     from pipcompat.dist.prepare import EntryPrecheck
 
     digests = [d for d in data.decode("ascii", "replace").split() if len(d) == 64 and not d.strip(_HEX)]
-    precheck = EntryPrecheck([cache.entry("archives", d) for d in digests])
-    precheck.recalled = data
-    return precheck
+    return EntryPrecheck([cache.entry("archives", d) for d in digests], recalled=data)
 
 
 def remember_entries(
@@ -1401,9 +1399,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         command_line_config(request, settings, ctx)
         entries_key = install_entries_key(request, destination)
         precheck = None if install.dry_run else start_precheck(client, cache, entries_key)
-        with client, contextlib.closing(fetcher), contextlib.ExitStack() as stack:
-            if precheck is not None:
-                stack.callback(precheck.close)
+        with client, contextlib.closing(fetcher), precheck or contextlib.nullcontext():
             start = time.perf_counter()
             attach_sources(request, source, src=src_dir(settings, destination, ctx))
             resolution = resolve_request(

@@ -407,9 +407,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             )
             entries_key = install_entries_key(request, destination)
             precheck = None if dry_run else start_precheck(client, cache, entries_key)
-            with client, contextlib.closing(fetcher), contextlib.ExitStack() as stack:
-                if precheck is not None:
-                    stack.callback(precheck.close)
+            with client, contextlib.closing(fetcher), precheck or contextlib.nullcontext():
                 attach_sources(request, source, src=src_dir(install_settings, destination, ctx))
                 resolution = resolve_request(
                     request,

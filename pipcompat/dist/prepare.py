@@ -442,14 +442,14 @@ class EntryPrecheck:
     #: Above this many entries the roots would not fit one command line comfortably: no precheck.
     MAX_ROOTS = 4000
 
-    def __init__(self, roots: Sequence[Path]) -> None:
+    def __init__(self, roots: Sequence[Path], *, recalled: bytes | None = None) -> None:
         import subprocess
         import sys
 
         from pipcompat.dist import entry_check
 
         self.roots = [os.fspath(r) for r in roots]
-        self.recalled: bytes | None = None
+        self.recalled = recalled
         """The note the roots came from (the caller's: it keeps the note only when it changes)."""
         self._process: subprocess.Popen[bytes] | None = None
         if not self.roots or len(self.roots) > self.MAX_ROOTS or not sys.executable:
@@ -482,6 +482,12 @@ class EntryPrecheck:
         whole = whole_entries(out, self.roots)
         accept_checked(whole)
         return len(whole)
+
+    def __enter__(self) -> EntryPrecheck:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Stop the helper if it is still running (the install ended another way)."""

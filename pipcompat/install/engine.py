@@ -402,13 +402,14 @@ def _link_one(
     relatives = [e.path for e in lib_files]
     # ``.data`` files other than scripts are linked like the lib files, one batch per scheme directory.
     data_links: dict[str, list[str]] = {}
+    bases: dict[str, Path] = {}
     for entry in data_files:
         if entry.path in skip:
             continue
         key, _, rest = entry.path[len(data_prefix) :].partition("/")
         if key not in SCHEME_KEYS or not rest:
             raise InvalidWheelError(f"{unpacked.dist_info}: unknown .data directory {key!r} in {entry.path}")
-        base = scheme.path(key, pending.name)
+        base = bases.get(key) or bases.setdefault(key, scheme.path(key, pending.name))
         destination = base / rest
         if base not in destination.parents:
             raise InvalidWheelError(f"{unpacked.dist_info}: {entry.path} points outside the target")
@@ -424,8 +425,7 @@ def _link_one(
         pending.records.append((destination, entry.hash, entry.size))
     for key, rests in data_links.items():
         tree = unpacked.tree / data_prefix / key
-        base = scheme.path(key, pending.name)
-        _link_files(pending, tree, base, rests, transaction=transaction, mode=mode, queue=queue)
+        _link_files(pending, tree, bases[key], rests, transaction=transaction, mode=mode, queue=queue)
     _link_files(
         pending, unpacked.tree, pending.lib_dir, relatives, transaction=transaction, mode=mode, queue=queue
     )
