@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -92,16 +93,15 @@ def test_a_precheck_that_is_late_accepts_nothing_and_leaves_no_process(tmp_path:
     process = precheck._process
     assert process is not None
     assert precheck.collect(timeout=0) == 0
-    assert process.poll() is not None
+    assert process.returncode == -signal.SIGKILL  # stopped, not finished
     assert unpack._prechecked == set()
 
 
-def test_closing_a_precheck_that_was_never_collected_stops_it(tmp_path: Path) -> None:
+def test_leaving_a_precheck_that_was_never_collected_stops_it(tmp_path: Path) -> None:
     _cache, _wheels, roots = _entries(tmp_path)
-    precheck = EntryPrecheck(list(roots.values()) * 200)
-    process = precheck._process
-    assert process is not None
-    precheck.close()
-    assert process.poll() is not None
+    with EntryPrecheck(list(roots.values()) * 200) as precheck:
+        process = precheck._process
+        assert process is not None
+    assert process.returncode == -signal.SIGKILL  # stopped, not finished
     assert precheck.collect() == 0
     assert unpack._prechecked == set()
