@@ -2,15 +2,16 @@
 
 Layout (under the cache root)::
 
-    http-v1/          HTTP responses and their freshness (mutable: revalidated in place, atomically)
-    metadata-v1/      core metadata of candidates, keyed by index file URL or hash
+    http-v2/          HTTP responses and their freshness (mutable: revalidated in place, atomically)
+    metadata-v2/      core metadata of candidates, keyed by index file URL or hash
     archives-v1/      downloaded wheels, unpacked once, immutable, keyed by content hash
     built-v1/         wheels built from sdists and source trees
     interpreters-v1/  interpreter probes, keyed by path and mtime
     git-v1/           bare mirrors of git repositories (``db/``, fetched under a lock) and immutable
                       checkouts of their commits (``checkouts/``): see :mod:`pipcompat.dist.vcs`
 
-Entries appear by atomic rename and are never edited in place (except in ``http``), so several pipcompat
+Entries of ``http`` and ``metadata`` sit directly in their bucket; those of the other buckets two levels of
+shard directories down (``ab/cd/abcd…``): see :data:`SHARD_LEVELS`. Entries appear by atomic rename and are never edited in place (except in ``http``), so several pipcompat
 processes can share one cache. Writers take a :func:`Cache.lock` on the entry they are creating.
 
 A command holds :meth:`Cache.shared` (a shared lock on ``<root>/.lock``) for as long as it uses the cache;
@@ -41,8 +42,8 @@ Bucket = Literal["http", "metadata", "archives", "built", "interpreters", "git"]
 
 #: Bump a bucket's version when the format of its entries changes; old buckets are left for ``prune``.
 BUCKET_VERSIONS: dict[str, int] = {
-    "http": 1,
-    "metadata": 1,
+    "http": 2,
+    "metadata": 2,
     "archives": 1,
     "built": 1,
     "interpreters": 1,
@@ -58,9 +59,24 @@ def digest_key(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-def sharded(key: str) -> Path:
-    """``ab/cd/abcdef…``: keeps directories small."""
-    return Path(key[:2], key[2:4], key)
+#: Levels of two-hex-digit shard directories above a bucket's entries (``ab/cd/abcd…`` for 2). A cold
+#: resolve writes several hundred small ``http`` and ``metadata`` entries at once, and on ext4 creating a
+#: file in a directory made moments before costs several times what it costs in one directory already
+#: there: a cold data-science resolve spent ~0.9 s waiting for its cache writes with 65,536 shards, none
+#: with one directory (``docs/cache.md``). Entries that are directory trees (unpacked wheels, builds) keep
+#: their shards: each entry makes a tree of its own anyway. (``git`` has a layout of its own.)
+SHARD_LEVELS: dict[str, int] = {
+    "http": 0,
+    "metadata": 0,
+    "archives": 2,
+    "built": 2,
+    "interpreters": 2,
+}
+
+
+def sharded(key: str, levels: int = 2) -> Path:
+    """*key* below *levels* shard directories named by its leading pairs of characters (``ab/cd/abcd…``)."""
+    return Path(*(key[2 * level : 2 * level + 2] for level in range(levels)), key)
 
 
 @dataclass(frozen=True)
@@ -73,7 +89,7 @@ class Cache:
         return self.root / f"{name}-v{BUCKET_VERSIONS[name]}"
 
     def entry(self, bucket: Bucket, key: str) -> Path:
-        return self.bucket(bucket) / sharded(key)
+        return self.bucket(bucket) / sharded(key, SHARD_LEVELS[bucket])
 
     @contextlib.contextmanager
     def lock(self, path: Path) -> Iterator[None]:

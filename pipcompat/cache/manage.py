@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipcompat.cache import BUCKET_VERSIONS, ROOT_LOCK, Bucket, Cache
+from pipcompat.cache import BUCKET_VERSIONS, ROOT_LOCK, SHARD_LEVELS, Bucket, Cache
 
 #: Name endings of temporary files and directories (atomic writes, downloads, entries set aside).
 TEMP_SUFFIXES = (".tmp", ".part", ".bad")
@@ -130,18 +130,33 @@ def is_temporary(name: str) -> bool:
     return name.endswith(TEMP_SUFFIXES)
 
 
+def shard_levels(bucket_dir: Path) -> int:
+    """How many shard directories sit above the entries of the bucket at *bucket_dir* (by its name,
+    ``http-v2``); old versions of a bucket are only ever removed whole."""
+    match = _BUCKET_DIR.match(bucket_dir.name)
+    return SHARD_LEVELS.get(match["name"], 2) if match else 2
+
+
+def entry_parents(bucket_dir: Path) -> list[Path]:
+    """The directories that hold a bucket's entries: the bucket itself, or its innermost shards."""
+    parents = [bucket_dir]
+    for _level in range(shard_levels(bucket_dir)):
+        parents = [
+            child
+            for parent in parents
+            for child in _children(parent)
+            if child.is_dir() and not is_temporary(child.name)
+        ]
+    return parents
+
+
 def iter_entries(bucket_dir: Path) -> Iterator[Path]:
-    """The entries of a bucket (``ab/cd/<key>``), without lock files and temporary leftovers."""
-    for first in _children(bucket_dir):
-        if not first.is_dir() or is_temporary(first.name):
-            continue
-        for second in _children(first):
-            if not second.is_dir() or is_temporary(second.name):
+    """The entries of a bucket (``<key>`` or ``ab/cd/<key>``), without lock files and temporary leftovers."""
+    for parent in entry_parents(bucket_dir):
+        for entry in _children(parent):
+            if entry.name.endswith(LOCK_SUFFIX) or is_temporary(entry.name):
                 continue
-            for entry in _children(second):
-                if entry.name.endswith(LOCK_SUFFIX) or is_temporary(entry.name):
-                    continue
-                yield entry
+            yield entry
 
 
 def _children(path: Path) -> list[Path]:
@@ -395,7 +410,7 @@ def _prune_bucket(cache: Cache, bucket: Bucket) -> Removal:
         if bucket == "archives" and Path(directory) != bucket_dir:
             # look at an entry's own top level, not inside its tree (a wheel may hold ``.tmp`` files)
             depth = len(Path(directory).relative_to(bucket_dir).parts)
-            if depth >= 3:
+            if depth > SHARD_LEVELS["archives"]:
                 dirnames.clear()
     limit = time.time() - HTTP_UNUSED_DAYS * 86400
     for entry in iter_entries(bucket_dir):
@@ -406,11 +421,10 @@ def _prune_bucket(cache: Cache, bucket: Bucket) -> Removal:
             or (bucket == "http" and _written_before(entry, limit))
         ):
             total.add(remove_entry(cache, entry))
-    for first in _children(bucket_dir):
-        for second in _children(first):
-            for lock in _children(second):
-                if lock.name.endswith(LOCK_SUFFIX) and not Path(str(lock)[: -len(LOCK_SUFFIX)]).exists():
-                    total.add(remove_path(lock))
+    for parent in entry_parents(bucket_dir):
+        for lock in _children(parent):
+            if lock.name.endswith(LOCK_SUFFIX) and not Path(str(lock)[: -len(LOCK_SUFFIX)]).exists():
+                total.add(remove_path(lock))
     return total
 
 
@@ -444,6 +458,8 @@ def remove_empty_dirs(cache: Cache) -> int:
     removed = 0
     for bucket in BUCKETS:
         bucket_dir = cache.bucket(bucket)
+        if not SHARD_LEVELS[bucket]:
+            continue
         for first in _children(bucket_dir):
             if not first.is_dir():
                 continue

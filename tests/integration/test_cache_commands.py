@@ -231,7 +231,7 @@ def seeded(ctx: TestContext) -> TestContext:
 def test_pip_cache_info_has_pips_shape(seeded: TestContext) -> None:
     lines = seeded.run("pip", "cache", "info").assert_success().stdout.splitlines()
     cache_dir = seeded.cache_dir
-    assert lines[0] == f"Package index page cache location (pip v23.3+): {cache_dir / 'http-v1'}"
+    assert lines[0] == f"Package index page cache location (pip v23.3+): {cache_dir / 'http-v2'}"
     assert lines[1].startswith("Package index page cache size: ")
     assert lines[2] == "Number of HTTP files: 0"
     assert f"Unpacked wheels location: {cache_dir / 'archives-v1'}" in lines
@@ -371,3 +371,24 @@ def test_prune_removes_index_entries_not_written_for_a_month(ctx: TestContext, s
     assert not any(entry.exists() for entry in old)
     assert all(entry.exists() for entry in recent)
     fill_cache(ctx, server, "app")  # what is needed again is fetched again
+
+
+def test_index_entries_sit_in_one_directory_and_the_sharded_buckets_before_them_are_pruned(
+    ctx: TestContext, server: IndexServer
+) -> None:
+    fill_cache(ctx, server, "app")
+    cache = Cache(ctx.cache_dir)
+    for bucket in ("http", "metadata"):
+        bucket_dir = cache.bucket(bucket)
+        entries = list(iter_entries(bucket_dir))
+        assert entries and all(entry.parent == bucket_dir and entry.is_file() for entry in entries)
+    sharded_page = ctx.cache_dir / "http-v1" / "ab" / "cd" / ("abcd" + "0" * 28)
+    sharded_page.parent.mkdir(parents=True)
+    sharded_page.write_bytes(b"{}\n")
+    orphan_lock = Path(str(cache.entry("metadata", "9abc" + "0" * 28)) + ".lock")
+    orphan_lock.write_bytes(b"")
+    before = projects_in(ctx.cache_dir)
+    result = ctx.run("cache", "prune").assert_success()
+    assert result.stderr.splitlines()[1].startswith("Removed 2 files (")
+    assert not (ctx.cache_dir / "http-v1").exists() and not orphan_lock.exists()
+    assert projects_in(ctx.cache_dir) == before
