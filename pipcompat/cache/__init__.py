@@ -11,8 +11,9 @@ Layout (under the cache root)::
                       checkouts of their commits (``checkouts/``): see :mod:`pipcompat.dist.vcs`
 
 Entries of ``http`` and ``metadata`` sit directly in their bucket; those of the other buckets two levels of
-shard directories down (``ab/cd/abcd…``): see :data:`SHARD_LEVELS`. Entries appear by atomic rename and are never edited in place (except in ``http``), so several pipcompat
-processes can share one cache. Writers take a :func:`Cache.lock` on the entry they are creating.
+shard directories down (``ab/cd/abcd…``): see :data:`SHARD_LEVELS`. Entries appear by atomic rename and are
+never edited in place (except in ``http``), so several pipcompat processes can share one cache. Writers
+take a :func:`Cache.lock` on the entry they are creating.
 
 A command holds :meth:`Cache.shared` (a shared lock on ``<root>/.lock``) for as long as it uses the cache;
 ``pipcompat cache clean`` and ``prune`` take :meth:`Cache.exclusive`, so they wait for running installs and

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import json
 import os
 import sys
 import tempfile
@@ -476,40 +475,22 @@ class IndexClient:
         if self.cache is None:
             return _Page.parsed(self._parse(response, clean_index))
         digest = response.sha256 or hashlib.sha256(response.body).hexdigest()
-        content_type = response.content_type
-        seen = self.cache.entry(
-            "http", digest_key("links", _PARSED_FORMAT, response.url, clean_index, content_type, digest)
-        )
         page = _Page(
             lambda: self._parse(response, clean_index),
             key=f"{clean_index}\0{response.url}\0{response.content_type}\0{digest}",
         )
-        if not seen.exists():
-            # Bytes never seen before (a cold cache, a changed page): parse them now, in the fetching
-            # thread, as the resolver will want the links, and note that they were seen. Bytes seen before
-            # are parsed only if someone asks for the links: the resolver usually has its evaluation of
-            # them kept (see ``derived``).
+        if not response.known:
+            # Bytes the cache did not hold (a cold cache, a changed page): parse them now, in the fetching
+            # thread, as the resolver will want the links. Bytes it held are parsed only if someone asks
+            # for the links: the resolver usually has its evaluation of them kept (see ``derived``).
             page.fresh = True
             page.files()
-            self._mark_seen(seen, response.url)
         return page
 
     def _parse(self, response: CachedResponse, index_url: str) -> list[Link] | JsonPageFiles:
         if page_kind(response.content_type) == "json":
             return load_json_page(response.body, page_url=response.url, index_url=index_url)
         return parse_page(response.body, response.content_type, page_url=response.url, index_url=index_url)
-
-    def _mark_seen(self, entry: Path, url: str) -> None:
-        """Note that a page's exact bytes were parsed once (a one-line entry naming the page, which ``cache
-        remove`` reads to tell the project).
-
-        The parsed links themselves are not kept: reading them back (``marshal`` rows turned into links)
-        cost as much CPU as parsing the page again, and writing them a tenth of a cold resolve, while
-        unchanged pages are rarely parsed at all now that the resolver keeps its evaluation of them.
-        Entries written by earlier versions (the links as ``marshal`` rows) count as a mark and are never
-        read.
-        """
-        self._writer.write(entry, json.dumps({"url": url}, separators=(",", ":")).encode() + b"\n")
 
     def _check_status(self, response: CachedResponse, url: str) -> None:
         if response.status >= 400:
@@ -855,9 +836,6 @@ class IndexClient:
             response.close()
 
 
-#: Part of the key of the mark that a page's bytes were parsed once (the name and value are those of the
-#: parsed-links entries of earlier versions, so that their entries count as marks).
-_PARSED_FORMAT = f"1-{sys.version_info[0]}.{sys.version_info[1]}"
 #: Part of every :meth:`IndexClient.derived` key.
 _DERIVED_FORMAT = f"derived-1-{sys.version_info[0]}.{sys.version_info[1]}"
 

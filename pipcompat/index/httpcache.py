@@ -41,6 +41,9 @@ class CachedResponse:
     from_cache: bool = False
     sha256: str | None = None
     """The body's sha256 (hex) when it is known without hashing it again."""
+    known: bool = False
+    """Whether the cache held these exact bytes for this URL before this request (served from it, or
+    fetched again and found unchanged)."""
 
 
 class OfflineError(PipcompatError):
@@ -157,14 +160,10 @@ class HttpCache:
         kept = body if response.status_code < 400 else b""
         meta["sha256"] = hashlib.sha256(kept).hexdigest()
         storable = "no-store" not in _directives(meta["cache_control"])
-        if (
-            path is not None
-            and response.status_code in CACHED_STATUSES
-            and storable
-            and not _same_entry(stored, meta, kept)
-        ):
+        same = _same_entry(stored, meta, kept)
+        if path is not None and response.status_code in CACHED_STATUSES and storable and not same:
             _write(path, meta, kept, self.writer)
-        return _response(meta, body, from_cache=False)
+        return _response(meta, body, from_cache=False, known=same or _same_bytes(stored, meta))
 
     def _body_needed(self, meta: Mapping[str, Any]) -> bool:
         """Whether a stored body may be served: offline, fresh, or revalidatable; otherwise the request
@@ -199,6 +198,14 @@ def _same_entry(
     return all(old.get(key) == meta.get(key) for key in keys)
 
 
+def _same_bytes(stored: tuple[dict[str, Any], bytes | None] | None, meta: Mapping[str, Any]) -> bool:
+    """Whether the stored entry recorded the same body, under the same final URL and type, as *meta*."""
+    if stored is None or not meta.get("sha256") or int(meta.get("status", 200)) >= 400:
+        return False
+    old = stored[0]
+    return all(old.get(key) == meta.get(key) for key in ("sha256", "url", "status", "content_type"))
+
+
 def _merge_304(meta: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
     updated = dict(meta)
     for key, header in (
@@ -216,7 +223,9 @@ def _merge_304(meta: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str,
     return updated
 
 
-def _response(meta: Mapping[str, Any], body: bytes, *, from_cache: bool) -> CachedResponse:
+def _response(
+    meta: Mapping[str, Any], body: bytes, *, from_cache: bool, known: bool | None = None
+) -> CachedResponse:
     sha256 = meta.get("sha256")
     return CachedResponse(
         url=str(meta.get("url", "")),
@@ -225,6 +234,7 @@ def _response(meta: Mapping[str, Any], body: bytes, *, from_cache: bool) -> Cach
         body=body,
         from_cache=from_cache,
         sha256=sha256 if isinstance(sha256, str) and sha256 and int(meta.get("status", 200)) < 400 else None,
+        known=from_cache if known is None else known,
     )
 
 

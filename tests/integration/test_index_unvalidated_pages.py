@@ -78,3 +78,23 @@ def test_an_unchanged_page_without_validators_is_downloaded_again_but_not_rewrit
         assert [link.filename for link in client.links("demo")] == ["demo-2.0-py3-none-any.whl"]
     with IndexClient(index_urls=[bare_index], cache=cache, offline=True) as client:
         assert [link.filename for link in client.links("demo")] == ["demo-2.0-py3-none-any.whl"]
+
+
+def test_what_was_derived_from_a_page_is_found_again_only_while_its_bytes_are_unchanged(
+    bare_index: str, tmp_path: Path
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    _Bare.version = "1.0"
+    with IndexClient(index_urls=[bare_index], cache=cache) as client:
+        client.links("demo")
+        assert client.derived("demo", "evaluation") is None
+        client.store_derived("demo", "evaluation", b"judged 1.0")
+    # the page and what was derived from it: nothing else is written for a page
+    assert len(list(cache.bucket("http").iterdir())) == 2
+    with IndexClient(index_urls=[bare_index], cache=cache) as client:
+        client.links("demo")
+        assert client.derived("demo", "evaluation") == b"judged 1.0"
+    _Bare.version = "2.0"
+    with IndexClient(index_urls=[bare_index], cache=cache) as client:
+        assert [link.filename for link in client.links("demo")] == ["demo-2.0-py3-none-any.whl"]
+        assert client.derived("demo", "evaluation") is None
