@@ -199,41 +199,104 @@ class BackgroundWriter:
     that making it is not on the path of the thread that has it). The thread is not a daemon, so the
     interpreter waits for it at exit and nothing queued is lost; :meth:`flush` waits for what is queued.
     Errors are ignored (a read-only or full cache must not fail a command).
+
+    A long queue left at :meth:`flush` (a cold resolve ends with a few hundred entries queued: the writer
+    gets the GIL seldom while the resolve runs) is written by several threads, one path per thread at a
+    time and each path's entries in the order given, so the result is the one the single thread would have
+    left: creating a file is mostly kernel work, which runs on every CPU at once.
     """
+
+    #: Entries queued at :meth:`flush` from which several threads write them.
+    PARALLEL_FLUSH = 32
+    #: Threads writing a long queue at :meth:`flush`.
+    FLUSH_THREADS = 4
 
     def __init__(self) -> None:
         self._queue: collections.deque[tuple[Path, EntryData]] = collections.deque()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        #: A flush is writing the queue itself: the single thread stops and is not started again.
+        self._handover = False
 
     def write(self, path: Path, data: EntryData) -> None:
         with self._lock:
             self._queue.append((path, data))
-            if self._thread is None:
+            if self._thread is None and not self._handover:
                 self._thread = threading.Thread(target=self._run, name="pipcompat-cache-writer")
                 self._thread.start()
 
     def _run(self) -> None:
         while True:
             with self._lock:
-                if not self._queue:
+                if not self._queue or self._handover:
                     self._thread = None
                     return
                 path, data = self._queue.popleft()
-            if callable(data):
-                try:
-                    data = data()
-                except Exception:  # a copy for a later run: never worth failing or littering a command
-                    continue
-            with contextlib.suppress(OSError, ValueError):
-                write_atomic(path, data)
+            _write_entry(path, data)
 
     def flush(self) -> None:
         """Wait until everything queued so far is written."""
-        with self._lock:
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
+        while True:
+            with self._lock:
+                thread = self._thread
+                if thread is threading.current_thread() or (thread is None and not self._queue):
+                    return
+                self._handover = len(self._queue) >= self.PARALLEL_FLUSH
+                if thread is None and not self._handover:
+                    thread = self._thread = threading.Thread(target=self._run, name="pipcompat-cache-writer")
+                    thread.start()
+            if thread is not None:
+                thread.join()  # when handing over, it stops after the entry it is writing
+            with self._lock:
+                if not self._handover:
+                    continue
+                items = list(self._queue)
+                self._queue.clear()
+            try:
+                self._write_in_parallel(items)
+            finally:
+                with self._lock:
+                    self._handover = False
+                    if self._queue and self._thread is None:  # queued meanwhile by other threads
+                        self._thread = threading.Thread(target=self._run, name="pipcompat-cache-writer")
+                        self._thread.start()
+
+    def _write_in_parallel(self, items: list[tuple[Path, EntryData]]) -> None:
+        by_path: dict[Path, list[EntryData]] = {}
+        for path, data in items:
+            by_path.setdefault(path, []).append(data)
+        work = collections.deque(by_path.items())
+
+        def drain() -> None:
+            while True:
+                try:
+                    path, entries = work.popleft()
+                except IndexError:
+                    return
+                for data in entries:
+                    _write_entry(path, data)
+
+        helpers = [
+            threading.Thread(target=drain, name="pipcompat-cache-flush")
+            for _ in range(min(self.FLUSH_THREADS, len(work)) - 1)
+        ]
+        for helper in helpers:
+            helper.start()
+        try:
+            drain()
+        finally:
+            for helper in helpers:
+                helper.join()
+
+
+def _write_entry(path: Path, data: EntryData) -> None:
+    if callable(data):
+        try:
+            data = data()
+        except Exception:  # a copy for a later run: never worth failing or littering a command
+            return
+    with contextlib.suppress(OSError, ValueError):
+        write_atomic(path, data)
 
 
 @contextlib.contextmanager
