@@ -143,6 +143,7 @@ class IndexOptions:
     timeout: float | None = None
     retries: int | None = None
     proxy: str | None = None
+    no_proxy_env: bool = False
     uploaded_prior_to: str | None = None
     keyring_provider: str | None = None
     origins: dict[str, str] = field(default_factory=dict)
@@ -215,6 +216,8 @@ def apply_pip_config(options: IndexOptions, values: Iterable[Any]) -> None:
                 continue
         elif key == "proxy":
             options.proxy = value
+        elif key == "no-proxy-env":
+            options.no_proxy_env = bool(_config_bool(value))
         elif key == "uploaded-prior-to":
             options.uploaded_prior_to = value
         elif key == "keyring-provider":
@@ -244,6 +247,7 @@ _PIP_ARGS: dict[str, tuple[str, bool]] = {
     "--default-timeout": ("timeout", True),
     "--retries": ("retries", True),
     "--proxy": ("proxy", True),
+    "--no-proxy-env": ("no_proxy_env", False),
     "--uploaded-prior-to": ("uploaded_prior_to", True),
     "--keyring-provider": ("keyring_provider", True),
     "--cache-dir": ("ignored", True),
@@ -310,6 +314,8 @@ def apply_option(options: IndexOptions, key: str, value: str | None, origin: str
         options.trusted_hosts.append(value)
     elif key == "pre":
         options.pre = True
+    elif key == "no_proxy_env":
+        options.no_proxy_env = True
     elif key == "prefer_binary":
         options.prefer_binary = True
     elif key == "no_binary" and value is not None:
@@ -977,6 +983,7 @@ def index_client(settings: CommandSettings, ctx: Context, options: FileOptions, 
         timeout=index.timeout if index.timeout is not None else 15.0,
         retries=index.retries if index.retries is not None else 5,
         proxy=index.proxy,
+        no_proxy_env=index.no_proxy_env,
         keyring_provider=index.keyring_provider or "auto",
         no_input=bool(settings.get("no_input")),
         cache=cache,

@@ -114,6 +114,31 @@ def test_unsupported_pip_args_option_is_refused(ctx: TestContext, server: IndexS
     assert "--no-deps" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "variables"),
+    [(("--pip-args", "--no-proxy-env"), {}), ((), {"PIP_NO_PROXY_ENV": "1"})],
+    ids=["pip-args", "pip-variable"],
+)
+def test_no_proxy_env_compiles_past_a_proxy_the_environment_names(
+    ctx: TestContext, server: IndexServer, option: tuple[str, ...], variables: dict[str, str]
+) -> None:
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    env: dict[str, str | None] = {name: dead for name in ("HTTP_PROXY", "http_proxy")}
+    env |= {"NO_PROXY": None, "no_proxy": None}
+    ctx.write("requirements.in", "app==1.0\n")
+    args = compile_args(ctx, server, "-q", "--pip-args", "--retries 0", "-o", "-", "requirements.in")
+    failed = ctx.run(*args, env=env).assert_failure(1)
+    assert "proxy" in failed.stderr and "Traceback" not in failed.stderr
+    result = ctx.run(
+        *compile_args(ctx, server, "-q", *option, "-o", "-", "requirements.in"), env=env | variables
+    )
+    assert "app==1.0\n" in result.assert_success().stdout
+
+
 def test_pip_configuration_is_read_as_pip_compile_reads_it(
     ctx: TestContext, server: IndexServer, tmp_path: Path
 ) -> None:
