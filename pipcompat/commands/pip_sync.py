@@ -21,6 +21,7 @@ import shlex
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
@@ -98,17 +99,33 @@ def _strings(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
-def file_options(settings: CommandSettings) -> FileOptions:
-    """pip-sync's index options, then ``--pip-args``' ones, as the options requirement files start from."""
-    index_url = settings.get("index_url") or None
-    extra = _strings(settings.get("extra_index_url"))
-    find_links = _strings(settings.get("find_links"))
-    trusted = _strings(settings.get("trusted_host"))
-    no_index = bool(settings.get("no_index"))
-    pre = False
-    prefer_binary = False
-    only_binary: set[str] = set()
-    no_binary: set[str] = set()
+def pip_configuration(environ: Mapping[str, str], cwd: Path) -> Any:
+    """pip's configuration as the ``pip install`` that pip-sync runs reads it (``pip.conf`` ``[global]`` and
+    ``[install]``, ``PIP_*`` variables): the index and session options, as ``pip compile`` reads them."""
+    from pipcompat.commands.pip_compile import IndexOptions, apply_pip_config
+    from pipcompat.config import load_config_values
+
+    options = IndexOptions()
+    apply_pip_config(options, load_config_values("sync", isolated=False, environ=environ, cwd=cwd))
+    return options
+
+
+def file_options(settings: CommandSettings, configured: Any = None) -> FileOptions:
+    """pip's configuration (*configured*, from :func:`pip_configuration`), then pip-sync's index options,
+    then ``--pip-args``' ones, as the options requirement files start from. pip-sync hands its options to
+    pip as command-line options: an index URL replaces the configured one, the others add to theirs."""
+    index_url = settings.get("index_url") or (configured.index_url if configured is not None else None)
+    extra = [*(configured.extra_index_urls if configured is not None else ())]
+    extra += _strings(settings.get("extra_index_url"))
+    find_links = [*(configured.find_links if configured is not None else ())]
+    find_links += _strings(settings.get("find_links"))
+    trusted = [*(configured.trusted_hosts if configured is not None else ())]
+    trusted += _strings(settings.get("trusted_host"))
+    no_index = bool(settings.get("no_index")) or bool(configured is not None and configured.no_index)
+    pre = bool(configured is not None and configured.pre)
+    prefer_binary = bool(configured is not None and configured.prefer_binary)
+    only_binary: set[str] = set(configured.only_binary) if configured is not None else set()
+    no_binary: set[str] = set(configured.no_binary) if configured is not None else set()
     words = shlex.split(str(settings.get("pip_args_str") or ""))
     position = 0
     while position < len(words):
@@ -315,14 +332,34 @@ def _confirm(ctx: Context) -> bool:
     return answer in ("y", "yes")
 
 
-def _sync_settings_for_install(settings: CommandSettings) -> CommandSettings:
-    """The settings pip install's helpers read (``python``, ``cert``...), from pip-sync's option names."""
+#: Session options of pip's configuration that reach the ``pip install`` pip-sync runs, by the name pip
+#: install's settings give them (pip-sync's own ``--cert`` and ``--client-cert`` win over the configured).
+_CONFIGURED_SESSION = (
+    "cert",
+    "client_cert",
+    "timeout",
+    "retries",
+    "proxy",
+    "no_proxy_env",
+    "keyring_provider",
+)
+
+
+def _sync_settings_for_install(settings: CommandSettings, configured: Any = None) -> CommandSettings:
+    """The settings pip install's helpers read (``python``, ``cert``...), from pip-sync's option names and
+    the session options of pip's configuration (*configured*)."""
     from pipcompat.settings import CommandSettings
 
     values = dict(settings.values)
     values["python"] = settings.get("python_executable") or None
     values["use_user_site"] = bool(settings.get("user_only")) or None
     origins = dict(settings.origins)
+    if configured is not None:
+        for name in _CONFIGURED_SESSION:
+            value = getattr(configured, name)
+            if value is not None and value is not False and values.get(name) in (None, False):
+                values[name] = value
+                origins[name] = configured.origins.get(name.replace("_", "-"), "configuration")
     return CommandSettings(
         command="pip install", args=(), values=values, origins=origins, given=dict(settings.given)
     )
@@ -349,11 +386,12 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             raise UsageError(message)
         printer.tool_warning("WARNING: " + message)
     paths = [name if os.path.isabs(name) else str(ctx.cwd / name) for name in src_files]
-    result = parse_requirements_files(paths, environ=ctx.environ, options=file_options(settings))
+    configured = pip_configuration(ctx.environ, ctx.cwd)
+    result = parse_requirements_files(paths, environ=ctx.environ, options=file_options(settings, configured))
     for warning in result.warnings:
         printer.warning(str(warning))
     roots = [_root_from_parsed(item, ctx.cwd) for item in result.requirements]
-    install_settings = _sync_settings_for_install(settings)
+    install_settings = _sync_settings_for_install(settings, configured)
     dry_run = bool(settings.get("dry_run")) or bool(settings.get("ask"))
     with command_cache(install_settings, ctx) as cache:
         destination = find_destination(install_settings, ctx, cache, installing=not dry_run)

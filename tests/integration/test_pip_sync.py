@@ -85,3 +85,41 @@ def test_in_files_are_refused(ctx: TestContext, server: IndexServer) -> None:
     ctx.write("requirements.in", "alpha\n")
     result = sync(ctx, venv, server, "requirements.in").assert_failure(2)
     assert "Some input files have the .in extension" in result.stderr
+
+
+def test_pip_no_proxy_env_variable_syncs_past_a_proxy_the_environment_names(
+    ctx: TestContext, server: IndexServer
+) -> None:
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    env: dict[str, str | None] = {name: dead for name in ("HTTP_PROXY", "http_proxy")}
+    env |= {"NO_PROXY": None, "no_proxy": None}
+    venv = ctx.make_venv()
+    ctx.write("requirements.txt", "beta==1.0\n")
+    args = ("pip", "sync", "--python-executable", str(venv_python(venv)), "-i", server.url)
+    env |= {"PIP_RETRIES": "0"}
+    failed = ctx.run(*args, env=env).assert_failure(1)
+    assert "proxy" in failed.stderr and "Traceback" not in failed.stderr
+    ctx.run(*args, env=env | {"PIP_NO_PROXY_ENV": "1"}).assert_success()
+    assert "beta==1.0" in freeze(ctx, venv)
+
+
+def test_pip_configuration_chooses_the_index_as_for_the_pip_install_pip_sync_runs(
+    ctx: TestContext, server: IndexServer
+) -> None:
+    venv = ctx.make_venv()
+    ctx.write("requirements.txt", "beta==1.0\n")
+    args = ("pip", "sync", "--python-executable", str(venv_python(venv)))
+    ctx.run(*args, env={"PIP_INDEX_URL": server.url}).assert_success()
+    assert "beta==1.0" in freeze(ctx, venv)
+    ctx.write("requirements.txt", "gamma==1.0\n")
+    config = ctx.write("pip.conf", f"[install]\nindex-url = {server.url}\n")
+    ctx.run(*args, env={"PIP_CONFIG_FILE": str(config)}).assert_success()
+    assert "gamma==1.0" in freeze(ctx, venv) and "beta==1.0" not in freeze(ctx, venv)
+    # pip-sync's own --index-url is a command-line option of that pip install: it wins
+    ctx.write("requirements.txt", "alpha==2.0\n")
+    ctx.run(*args, "-i", server.url, env={"PIP_INDEX_URL": "http://127.0.0.1:9/simple"}).assert_success()
+    assert "alpha==2.0" in freeze(ctx, venv)
