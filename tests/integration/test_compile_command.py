@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.context import TestContext
+from tests.support.context import TestContext, dead_proxy_environ
 from tests.support.index_server import IndexServer, IndexServerFactory
 from tests.support.packages import PackageSpec
 
@@ -122,13 +122,7 @@ def test_unsupported_pip_args_option_is_refused(ctx: TestContext, server: IndexS
 def test_no_proxy_env_compiles_past_a_proxy_the_environment_names(
     ctx: TestContext, server: IndexServer, option: tuple[str, ...], variables: dict[str, str]
 ) -> None:
-    import socket
-
-    with socket.socket() as unused:  # a port nothing listens on
-        unused.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
-    env: dict[str, str | None] = {name: dead for name in ("HTTP_PROXY", "http_proxy")}
-    env |= {"NO_PROXY": None, "no_proxy": None}
+    env = dead_proxy_environ()
     ctx.write("requirements.in", "app==1.0\n")
     args = compile_args(ctx, server, "-q", "--pip-args", "--retries 0", "-o", "-", "requirements.in")
     failed = ctx.run(*args, env=env).assert_failure(1)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.context import TestContext, venv_python
+from tests.support.context import TestContext, dead_proxy_environ, venv_python
 from tests.support.index_server import IndexServer, IndexServerFactory
 from tests.support.packages import PackageSpec
 
@@ -410,12 +410,7 @@ def test_ignore_requires_python_skips_the_scripts_python_check(ctx: TestContext,
 def test_no_proxy_env_installs_past_a_proxy_the_environment_names(
     ctx: TestContext, server: IndexServer, option: tuple[str, ...]
 ) -> None:
-    import socket
-
-    with socket.socket() as unused:  # a port nothing listens on
-        unused.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
-    env = {name: dead for name in ("HTTP_PROXY", "http_proxy")} | {"NO_PROXY": None, "no_proxy": None}
+    env = dead_proxy_environ()
     venv = ctx.make_venv()
     args = ("pip", "--python", venv_python(venv), "install", "--index-url", server.url)
     failed = ctx.run(*args, "--retries", "0", "util==1.0", env=env).assert_failure(1)

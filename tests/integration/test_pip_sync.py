@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.context import TestContext, venv_python
+from tests.support.context import TestContext, dead_proxy_environ, venv_python
 from tests.support.index_server import IndexServer, IndexServerFactory
 from tests.support.packages import PackageSpec
 
@@ -90,13 +90,7 @@ def test_in_files_are_refused(ctx: TestContext, server: IndexServer) -> None:
 def test_pip_no_proxy_env_variable_syncs_past_a_proxy_the_environment_names(
     ctx: TestContext, server: IndexServer
 ) -> None:
-    import socket
-
-    with socket.socket() as unused:  # a port nothing listens on
-        unused.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
-    env: dict[str, str | None] = {name: dead for name in ("HTTP_PROXY", "http_proxy")}
-    env |= {"NO_PROXY": None, "no_proxy": None}
+    env = dead_proxy_environ()
     venv = ctx.make_venv()
     ctx.write("requirements.txt", "beta==1.0\n")
     args = ("pip", "sync", "--python-executable", str(venv_python(venv)), "-i", server.url)

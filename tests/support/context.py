@@ -107,6 +107,17 @@ def _import_dir(root: Path) -> Path:
     return target
 
 
+def dead_proxy_environ() -> dict[str, str | None]:
+    """Variables that send plain-HTTP requests through a proxy on a port nothing listens on (and bypass it
+    for no host): a request that honours the environment's proxy fails."""
+    import socket
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    return {"HTTP_PROXY": dead, "http_proxy": dead, "NO_PROXY": None, "no_proxy": None}
+
+
 def venv_python(venv: Path) -> Path:
     """The interpreter of a virtual environment."""
     if sys.platform == "win32":
