@@ -52,6 +52,7 @@ from pipcompat.requirements import FileOptions, parse_requirements_files
 
 if TYPE_CHECKING:
     from pipcompat.commands import Context
+    from pipcompat.commands.pip_compile import IndexOptions
     from pipcompat.env.installed import InstalledDistribution
     from pipcompat.settings import CommandSettings
 
@@ -99,7 +100,7 @@ def _strings(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
-def pip_configuration(environ: Mapping[str, str], cwd: Path) -> Any:
+def pip_configuration(environ: Mapping[str, str], cwd: Path) -> IndexOptions:
     """pip's configuration as the ``pip install`` that pip-sync runs reads it (``pip.conf`` ``[global]`` and
     ``[install]``, ``PIP_*`` variables): the index and session options, as ``pip compile`` reads them."""
     from pipcompat.commands.pip_compile import IndexOptions, apply_pip_config
@@ -110,7 +111,7 @@ def pip_configuration(environ: Mapping[str, str], cwd: Path) -> Any:
     return options
 
 
-def file_options(settings: CommandSettings, configured: Any = None) -> FileOptions:
+def file_options(settings: CommandSettings, configured: IndexOptions | None = None) -> FileOptions:
     """pip's configuration (*configured*, from :func:`pip_configuration`), then pip-sync's index options,
     then ``--pip-args``' ones, as the options requirement files start from. pip-sync hands its options to
     pip as command-line options: an index URL replaces the configured one, the others add to theirs."""
@@ -345,7 +346,9 @@ _CONFIGURED_SESSION = (
 )
 
 
-def _sync_settings_for_install(settings: CommandSettings, configured: Any = None) -> CommandSettings:
+def _sync_settings_for_install(
+    settings: CommandSettings, configured: IndexOptions | None = None
+) -> CommandSettings:
     """The settings pip install's helpers read (``python``, ``cert``...), from pip-sync's option names and
     the session options of pip's configuration (*configured*)."""
     from pipcompat.settings import CommandSettings
