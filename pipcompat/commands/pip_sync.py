@@ -111,22 +111,19 @@ def pip_configuration(environ: Mapping[str, str], cwd: Path) -> IndexOptions:
     return options
 
 
-def file_options(settings: CommandSettings, configured: IndexOptions | None = None) -> FileOptions:
+def file_options(settings: CommandSettings, configured: IndexOptions) -> FileOptions:
     """pip's configuration (*configured*, from :func:`pip_configuration`), then pip-sync's index options,
     then ``--pip-args``' ones, as the options requirement files start from. pip-sync hands its options to
     pip as command-line options: an index URL replaces the configured one, the others add to theirs."""
-    index_url = settings.get("index_url") or (configured.index_url if configured is not None else None)
-    extra = [*(configured.extra_index_urls if configured is not None else ())]
-    extra += _strings(settings.get("extra_index_url"))
-    find_links = [*(configured.find_links if configured is not None else ())]
-    find_links += _strings(settings.get("find_links"))
-    trusted = [*(configured.trusted_hosts if configured is not None else ())]
-    trusted += _strings(settings.get("trusted_host"))
-    no_index = bool(settings.get("no_index")) or bool(configured is not None and configured.no_index)
-    pre = bool(configured is not None and configured.pre)
-    prefer_binary = bool(configured is not None and configured.prefer_binary)
-    only_binary: set[str] = set(configured.only_binary) if configured is not None else set()
-    no_binary: set[str] = set(configured.no_binary) if configured is not None else set()
+    index_url = settings.get("index_url") or configured.index_url
+    extra = [*configured.extra_index_urls, *_strings(settings.get("extra_index_url"))]
+    find_links = [*configured.find_links, *_strings(settings.get("find_links"))]
+    trusted = [*configured.trusted_hosts, *_strings(settings.get("trusted_host"))]
+    no_index = bool(settings.get("no_index")) or configured.no_index
+    pre = configured.pre
+    prefer_binary = configured.prefer_binary
+    only_binary = set(configured.only_binary)
+    no_binary = set(configured.no_binary)
     words = shlex.split(str(settings.get("pip_args_str") or ""))
     position = 0
     while position < len(words):
@@ -346,9 +343,7 @@ _CONFIGURED_SESSION = (
 )
 
 
-def _sync_settings_for_install(
-    settings: CommandSettings, configured: IndexOptions | None = None
-) -> CommandSettings:
+def _sync_settings_for_install(settings: CommandSettings, configured: IndexOptions) -> CommandSettings:
     """The settings pip install's helpers read (``python``, ``cert``...), from pip-sync's option names and
     the session options of pip's configuration (*configured*)."""
     from pipcompat.settings import CommandSettings
@@ -357,12 +352,11 @@ def _sync_settings_for_install(
     values["python"] = settings.get("python_executable") or None
     values["use_user_site"] = bool(settings.get("user_only")) or None
     origins = dict(settings.origins)
-    if configured is not None:
-        for name in _CONFIGURED_SESSION:
-            value = getattr(configured, name)
-            if value is not None and value is not False and values.get(name) in (None, False):
-                values[name] = value
-                origins[name] = configured.origins.get(name.replace("_", "-"), "configuration")
+    for name in _CONFIGURED_SESSION:
+        value = getattr(configured, name)
+        if value not in (None, False) and values.get(name) in (None, False):
+            values[name] = value
+            origins[name] = configured.origins.get(name.replace("_", "-"), "configuration")
     return CommandSettings(
         command="pip install", args=(), values=values, origins=origins, given=dict(settings.given)
     )

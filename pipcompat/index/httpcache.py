@@ -163,7 +163,7 @@ class HttpCache:
         same = _same_entry(stored, meta, kept)
         if path is not None and response.status_code in CACHED_STATUSES and storable and not same:
             _write(path, meta, kept, self.writer)
-        return _response(meta, body, from_cache=False, known=same or _same_bytes(stored, meta))
+        return _response(meta, body, from_cache=False, known=_same_bytes(stored, meta))
 
     def _body_needed(self, meta: Mapping[str, Any]) -> bool:
         """Whether a stored body may be served: offline, fresh, or revalidatable; otherwise the request

@@ -409,7 +409,9 @@ def _link_one(
         key, _, rest = entry.path[len(data_prefix) :].partition("/")
         if key not in SCHEME_KEYS or not rest:
             raise InvalidWheelError(f"{unpacked.dist_info}: unknown .data directory {key!r} in {entry.path}")
-        base = bases.get(key) or bases.setdefault(key, scheme.path(key, pending.name))
+        base = bases.get(key)
+        if base is None:
+            base = bases[key] = scheme.path(key, pending.name)
         destination = base / rest
         if base not in destination.parents:
             raise InvalidWheelError(f"{unpacked.dist_info}: {entry.path} points outside the target")
