@@ -19,6 +19,7 @@ The result is a :class:`~pipcompat.settings.CommandSettings` for the command ``"
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -212,9 +213,58 @@ def run(command: str, argv: Sequence[str]) -> int:
         return 0
     settings = parsed.settings
     assert settings is not None
+    if command == "sync" and not settings.get("show_settings"):
+        settings = with_pip_install(settings, environ=os.environ, cwd=Path.cwd())
     from pipcompat.commands import execute
 
     return execute(settings, environ=os.environ, cwd=Path.cwd())
+
+
+def _strings(value: str | Sequence[str] | None) -> list[str]:
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def install_flags(settings: CommandSettings) -> list[str]:
+    """pip-sync's options for the ``pip install`` it runs, as it composes them: its index, find-links,
+    trusted-host, ``--user`` and certificate options, then the words of ``--pip-args``."""
+    flags: list[str] = []
+    if settings.get("no_index"):
+        flags.append("--no-index")
+    elif settings.get("index_url"):
+        flags += ["--index-url", str(settings.get("index_url"))]
+    for url in _strings(settings.get("extra_index_url")):
+        flags += ["--extra-index-url", url]
+    for host in _strings(settings.get("trusted_host")):
+        flags += ["--trusted-host", host]
+    for link in _strings(settings.get("find_links")):
+        flags += ["--find-links", link]
+    if settings.get("user_only"):
+        flags.append("--user")
+    for name in ("cert", "client_cert"):
+        if settings.get(name):
+            flags += [f"--{name.replace('_', '-')}", str(settings.get(name))]
+    try:
+        words = shlex.split(str(settings.get("pip_args_str") or ""))
+    except ValueError as error:
+        raise UsageError(f"--pip-args: {error}") from None
+    return flags + words
+
+
+def with_pip_install(settings: CommandSettings, *, environ: Mapping[str, str], cwd: Path) -> CommandSettings:
+    """pip sync's *settings* with ``pip_install``: the settings of the ``pip install`` pip-sync runs, its
+    options (:func:`install_flags`) read by pip install's own parser over
+    pip's configuration (``pip.conf``, ``PIP_*``), as that pip reads them; pip refuses what it refuses."""
+    from dataclasses import replace
+
+    from pipcompat.cli.pip import ImmediateOutput, parse_command_line
+
+    try:
+        install = parse_command_line(["install", *install_flags(settings)], environ=environ, cwd=cwd)
+    except ImmediateOutput:
+        raise UsageError("--pip-args: --help is not an option of the install pip-sync runs") from None
+    return replace(settings, values={**settings.values, "pip_install": install})
 
 
 def main(command: str, argv: list[str]) -> int:

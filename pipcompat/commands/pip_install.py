@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from pipcompat.install.target import TargetPython
     from pipcompat.models import Link
     from pipcompat.resolver import Resolution, ResolvedPackage
-    from pipcompat.settings import CommandSettings
+    from pipcompat.settings import CommandSettings, InstallSettings
     from pipcompat.ui.progress import Progress
 
 #: Options whose behaviour this command honours (others given on the command line are refused).
@@ -724,6 +724,19 @@ class ResolvePolicy:
     """``--resolution``: ``highest``, ``lowest`` or ``lowest-direct``."""
 
 
+def resolve_policy(settings: CommandSettings, install: InstallSettings) -> ResolvePolicy:
+    """The policy pip install's options (*settings*, *install* read from them) ask for."""
+    return ResolvePolicy(
+        upgrade=install.upgrade,
+        eager=install.upgrade_strategy == "eager",
+        force_reinstall=install.force_reinstall,
+        ignore_installed=install.ignore_installed,
+        no_deps=bool(settings.get("ignore_dependencies")),
+        ignore_requires_python=bool(settings.get("ignore_requires_python")),
+        resolution=str(settings.get("resolution") or "highest"),
+    )
+
+
 class NoDepsSource(WrappingSource):
     """A package source whose metadata declares no dependencies (``--no-deps``)."""
 
@@ -1364,15 +1377,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     request = gather(
         settings, ctx, args=args, requirement_files=requirement_files, constraint_files=constraint_files
     )
-    policy = ResolvePolicy(
-        upgrade=install.upgrade,
-        eager=install.upgrade_strategy == "eager",
-        force_reinstall=install.force_reinstall,
-        ignore_installed=install.ignore_installed,
-        no_deps=bool(settings.get("ignore_dependencies")),
-        ignore_requires_python=bool(settings.get("ignore_requires_python")),
-        resolution=str(settings.get("resolution") or "highest"),
-    )
+    policy = resolve_policy(settings, install)
     report_only = install.dry_run
     with command_cache(settings, ctx) as cache:
         destination = find_destination(

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
@@ -31,28 +29,30 @@ from pipcompat.commands.cache import command_cache
 from pipcompat.commands.pip_install import (
     Destination,
     Request,
-    ResolvePolicy,
     Root,
     _count,
     _elapsed,
     _root_from_parsed,
     attach_sources,
+    base_file_options,
     install_entries_key,
     install_planned,
     make_client,
     plan_install,
     prepare,
     remember_entries,
+    resolve_policy,
     resolve_request,
     src_dir,
     start_precheck,
+    uploaded_prior_to,
+    wants_compile,
 )
 from pipcompat.errors import SUCCESS, UsageError
-from pipcompat.requirements import FileOptions, parse_requirements_files
+from pipcompat.requirements import parse_requirements_files
 
 if TYPE_CHECKING:
     from pipcompat.commands import Context
-    from pipcompat.commands.pip_compile import IndexOptions
     from pipcompat.env.installed import InstalledDistribution
     from pipcompat.settings import CommandSettings
 
@@ -79,102 +79,34 @@ IMPLEMENTED_OPTIONS = frozenset(
 
 DEFAULT_REQUIREMENTS_FILE = "requirements.txt"
 
-#: pip options ``--pip-args`` may carry (they change where packages come from); others are refused.
-_PIP_ARGS_WITH_VALUE = {
-    "-i": "index_url",
-    "--index-url": "index_url",
-    "--extra-index-url": "extra_index_urls",
-    "-f": "find_links",
-    "--find-links": "find_links",
-    "--trusted-host": "trusted_hosts",
-    "--only-binary": "only_binary",
-    "--no-binary": "no_binary",
-}
-_PIP_ARGS_FLAGS = {"--no-index": "no_index", "--pre": "pre", "--prefer-binary": "prefer_binary"}
-_PIP_ARGS_IGNORED = {"-q", "--quiet", "-v", "--verbose", "--no-cache-dir", "--disable-pip-version-check"}
 
+def install_settings(settings: CommandSettings) -> CommandSettings:
+    """The settings of the ``pip install`` pip-sync runs: :func:`install_flags` as pip install's parser
+    read them over pip's configuration (the command line puts them in ``pip_install``), aimed at
+    ``--python-executable``. Requirements in ``--pip-args`` are refused: they would install more."""
+    from pipcompat.settings import CommandSettings
 
-def _strings(value: Any) -> list[str]:
-    if not value:
-        return []
-    return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def pip_configuration(environ: Mapping[str, str], cwd: Path) -> IndexOptions:
-    """pip's configuration as the ``pip install`` that pip-sync runs reads it (``pip.conf`` ``[global]`` and
-    ``[install]``, ``PIP_*`` variables): the index and session options, as ``pip compile`` reads them."""
-    from pipcompat.commands.pip_compile import IndexOptions, apply_pip_config
-    from pipcompat.config import load_config_values
-
-    options = IndexOptions()
-    apply_pip_config(options, load_config_values("sync", isolated=False, environ=environ, cwd=cwd))
-    return options
-
-
-def file_options(settings: CommandSettings, configured: IndexOptions) -> FileOptions:
-    """pip's configuration (*configured*, from :func:`pip_configuration`), then pip-sync's index options,
-    then ``--pip-args``' ones, as the options requirement files start from. pip-sync hands its options to
-    pip as command-line options: an index URL replaces the configured one, the others add to theirs."""
-    index_url = settings.get("index_url") or configured.index_url
-    extra = [*configured.extra_index_urls, *_strings(settings.get("extra_index_url"))]
-    find_links = [*configured.find_links, *_strings(settings.get("find_links"))]
-    trusted = [*configured.trusted_hosts, *_strings(settings.get("trusted_host"))]
-    no_index = bool(settings.get("no_index")) or configured.no_index
-    pre = configured.pre
-    prefer_binary = configured.prefer_binary
-    only_binary = set(configured.only_binary)
-    no_binary = set(configured.no_binary)
-    words = shlex.split(str(settings.get("pip_args_str") or ""))
-    position = 0
-    while position < len(words):
-        word = words[position]
-        position += 1
-        name, sep, inline = word.partition("=") if word.startswith("--") else (word, "", "")
-        if name in _PIP_ARGS_FLAGS:
-            key = _PIP_ARGS_FLAGS[name]
-            no_index = no_index or key == "no_index"
-            pre = pre or key == "pre"
-            prefer_binary = prefer_binary or key == "prefer_binary"
-            continue
-        if name in _PIP_ARGS_IGNORED:
-            continue
-        if name in _PIP_ARGS_WITH_VALUE:
-            if sep:
-                value = inline
-            elif position < len(words):
-                value = words[position]
-                position += 1
-            else:
-                raise UsageError(f"--pip-args: {name} needs a value")
-            key = _PIP_ARGS_WITH_VALUE[name]
-            if key == "index_url":
-                index_url = value
-            elif key == "extra_index_urls":
-                extra.append(value)
-            elif key == "find_links":
-                find_links.append(value)
-            elif key == "trusted_hosts":
-                trusted.append(value)
-            elif key == "only_binary":
-                only_binary.update(value.split(","))
-            else:
-                no_binary.update(value.split(","))
-            continue
+    parsed = settings.get("pip_install")
+    assert isinstance(parsed, CommandSettings), "the command line reads the pip install's options"
+    extra = [str(a) for a in parsed.args]
+    for name in (
+        "requirements",
+        "constraints",
+        "editables",
+        "dependency_groups",
+        "requirements_from_scripts",
+    ):
+        extra += [str(v) for v in parsed.get(name) or ()]
+    if extra:
         raise UsageError(
-            f"--pip-args: {word!r} is not supported by 'pipcompat pip sync'",
-            hint="--pip-args may carry index and package-selection options",
+            f"--pip-args: {' '.join(extra)!r} would install more than the requirement files",
+            hint="--pip-args carries pip install's options; name requirements in the files",
         )
-    return FileOptions(
-        index_url=index_url,
-        extra_index_urls=tuple(extra),
-        no_index=no_index,
-        find_links=tuple(find_links),
-        trusted_hosts=tuple(trusted),
-        pre=pre,
-        prefer_binary=prefer_binary,
-        only_binary=frozenset(only_binary),
-        no_binary=frozenset(no_binary),
-    )
+    if not settings.get("python_executable"):
+        return parsed
+    values = {**parsed.values, "python": settings.get("python_executable")}
+    origins = {**parsed.origins, "python": settings.origins.get("python_executable", "command line")}
+    return CommandSettings(command="pip install", args=(), values=values, origins=origins, given=parsed.given)
 
 
 def _markers_match(root: Root, markers: Mapping[str, str]) -> bool:
@@ -330,40 +262,9 @@ def _confirm(ctx: Context) -> bool:
     return answer in ("y", "yes")
 
 
-#: Session options of pip's configuration that reach the ``pip install`` pip-sync runs, by the name pip
-#: install's settings give them (pip-sync's own ``--cert`` and ``--client-cert`` win over the configured).
-_CONFIGURED_SESSION = (
-    "cert",
-    "client_cert",
-    "timeout",
-    "retries",
-    "proxy",
-    "no_proxy_env",
-    "keyring_provider",
-)
-
-
-def _sync_settings_for_install(settings: CommandSettings, configured: IndexOptions) -> CommandSettings:
-    """The settings pip install's helpers read (``python``, ``cert``...), from pip-sync's option names and
-    the session options of pip's configuration (*configured*)."""
-    from pipcompat.settings import CommandSettings
-
-    values = dict(settings.values)
-    values["python"] = settings.get("python_executable") or None
-    values["use_user_site"] = bool(settings.get("user_only")) or None
-    origins = dict(settings.origins)
-    for name in _CONFIGURED_SESSION:
-        value = getattr(configured, name)
-        if value not in (None, False) and values.get(name) in (None, False):
-            values[name] = value
-            origins[name] = configured.origins.get(name.replace("_", "-"), "configuration")
-    return CommandSettings(
-        command="pip install", args=(), values=values, origins=origins, given=dict(settings.given)
-    )
-
-
 def run(settings: CommandSettings, ctx: Context) -> int:
     from pipcompat.commands.pip_install import find_destination
+    from pipcompat.settings import IndexSettings, InstallSettings
 
     printer = ctx.printer
     src_files = [str(s) for s in settings.args] or [str(s) for s in settings.get("src_files") or ()]
@@ -383,15 +284,16 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             raise UsageError(message)
         printer.tool_warning("WARNING: " + message)
     paths = [name if os.path.isabs(name) else str(ctx.cwd / name) for name in src_files]
-    configured = pip_configuration(ctx.environ, ctx.cwd)
-    result = parse_requirements_files(paths, environ=ctx.environ, options=file_options(settings, configured))
+    install = install_settings(settings)
+    result = parse_requirements_files(
+        paths, environ=ctx.environ, options=base_file_options(install, ctx.environ)
+    )
     for warning in result.warnings:
         printer.warning(str(warning))
     roots = [_root_from_parsed(item, ctx.cwd) for item in result.requirements]
-    install_settings = _sync_settings_for_install(settings, configured)
     dry_run = bool(settings.get("dry_run")) or bool(settings.get("ask"))
-    with command_cache(install_settings, ctx) as cache:
-        destination = find_destination(install_settings, ctx, cache, installing=not dry_run)
+    with command_cache(install, ctx) as cache:
+        destination = find_destination(install, ctx, cache, installing=not dry_run)
         target = destination.target
         wanted = merge(roots, target.markers, force=bool(settings.get("force")))
         installed = destination.installed
@@ -423,7 +325,8 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         request = Request(
             roots=list(to_install),
             options=result.options,
-            require_hashes=any(r.hashes for r in to_install) and not result.options.no_require_hashes,
+            require_hashes=result.options.require_hashes
+            or (not result.options.no_require_hashes and any(r.hashes for r in to_install)),
         )
         start = time.perf_counter()
         planned = None
@@ -431,9 +334,9 @@ def run(settings: CommandSettings, ctx: Context) -> int:
         if to_install:
             from pipcompat.commands.source_builds import make_building_source
 
-            client = make_client(install_settings, ctx, request.options, cache)
+            client = make_client(install, ctx, request.options, cache)
             source, fetcher = make_building_source(
-                install_settings,
+                install,
                 ctx,
                 cache,
                 client,
@@ -442,22 +345,25 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             )
             entries_key = install_entries_key(request, destination)
             precheck = None if dry_run else start_precheck(client, cache, entries_key)
+            policy = resolve_policy(install, InstallSettings.from_settings(install, ctx.environ))
             with client, contextlib.closing(fetcher), precheck or contextlib.nullcontext():
-                attach_sources(request, source, src=src_dir(install_settings, destination, ctx))
+                attach_sources(request, source, src=src_dir(install, destination, ctx))
                 resolution = resolve_request(
                     request,
                     source,
                     destination,
-                    ResolvePolicy(),
+                    policy,
                     index_url=request.options.index_url or "https://pypi.org/simple",
-                    cutoff=None,
+                    cutoff=uploaded_prior_to(
+                        IndexSettings.from_settings(install, ctx.environ).uploaded_prior_to
+                    ),
                 )
-                planned = plan_install(resolution, request, destination, ResolvePolicy())
+                planned = plan_install(resolution, request, destination, policy)
                 printer.info(f"Resolved {_count(planned.count)} in {_elapsed(start)}")
                 start = time.perf_counter()
                 from pipcompat.ui.progress import Progress, progress_mode
 
-                mode = progress_mode("auto", printer.err, printer.verbosity)
+                mode = progress_mode(install.get("progress_bar"), printer.err, printer.verbosity)
                 if precheck is not None:
                     precheck.collect()
                 with Progress(printer.err, 0, "Preparing", mode) as progress:
@@ -482,7 +388,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             prepared,
             Destination(target, destination.scheme, [*remaining, *to_remove], destination.uninstall_prefix),
             cache,
-            compile=False,
+            compile=wants_compile(install),
             extra_removals=to_remove,
             source=source,
         )

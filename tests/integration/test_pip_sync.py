@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ SPECS = [
     PackageSpec("alpha", "2.0"),
     PackageSpec("beta", "1.0"),
     PackageSpec("gamma", "1.0"),
+    PackageSpec("delta", "1.0", deps=["beta"]),
     PackageSpec("pip", "24.0"),
 ]
 
@@ -117,3 +119,41 @@ def test_pip_configuration_chooses_the_index_as_for_the_pip_install_pip_sync_run
     ctx.write("requirements.txt", "alpha==2.0\n")
     ctx.run(*args, "-i", server.url, env={"PIP_INDEX_URL": "http://127.0.0.1:9/simple"}).assert_success()
     assert "alpha==2.0" in freeze(ctx, venv)
+
+
+def test_pip_args_are_options_of_the_pip_install_pip_sync_runs(ctx: TestContext, server: IndexServer) -> None:
+    venv = ctx.make_venv()
+    ctx.write("requirements.txt", "delta==1.0\n")
+    sync(ctx, venv, server, "--pip-args", "--no-deps --compile --progress-bar off").assert_success()
+    assert freeze(ctx, venv) == ["delta==1.0"]
+    site = next(venv.glob("lib/python3*/site-packages"))
+    assert list((site / "delta" / "__pycache__").glob("__init__.*.pyc"))
+    ctx.write("requirements.txt", "gamma==1.0\n")
+    sync(ctx, venv, server).assert_success()
+    assert freeze(ctx, venv) == ["gamma==1.0"]
+    assert not (site / "gamma" / "__pycache__").exists()
+
+
+def test_pip_args_that_pip_install_refuses_or_that_name_requirements_change_nothing(
+    ctx: TestContext, server: IndexServer
+) -> None:
+    venv = ctx.make_venv()
+    ctx.write("requirements.txt", "alpha==2.0\n")
+    unknown = sync(ctx, venv, server, "--pip-args", "--no-such-option").assert_failure(2)
+    assert "no such option: --no-such-option" in unknown.stderr
+    extra = sync(ctx, venv, server, "--pip-args", "gamma -r more.txt").assert_failure(2)
+    assert "'gamma more.txt'" in extra.stderr and "Traceback" not in extra.stderr
+    assert freeze(ctx, venv) == []
+
+
+def test_require_virtualenv_from_the_environment_refuses_a_base_interpreter(
+    ctx: TestContext, server: IndexServer
+) -> None:
+    base = Path(sys.base_prefix, "bin", "python3")
+    if not base.exists():
+        pytest.skip("no base interpreter")
+    ctx.write("requirements.txt", "alpha==2.0\n")
+    args = ("pip", "sync", "--dry-run", "--python-executable", str(base), "-i", server.url)
+    refused = ctx.run(*args, env={"PIP_REQUIRE_VIRTUALENV": "1"}).assert_failure(3)
+    assert "virtual" in refused.stderr and "Would install" not in refused.stdout
+    ctx.run(*args).assert_failure(1)  # without it, pip-sync's dry run lists the changes
