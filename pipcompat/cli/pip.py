@@ -15,7 +15,6 @@ run by :func:`pipcompat.commands.run_command`, or printed with ``--show-settings
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -85,6 +84,8 @@ def command_list() -> list[tuple[str, str]]:
 def unknown_command(name: str) -> PipcompatError:
     """pip's message and status (1) for a command name it does not know, with its guess if it has one."""
     known = [*pip_options.ALL_COMMANDS, *DELEGATED_COMMANDS]
+    import difflib  # only for an unknown command
+
     guesses = difflib.get_close_matches(name.lower(), known)
     message = f'unknown command "{name}"'
     if guesses:

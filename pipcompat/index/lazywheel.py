@@ -16,7 +16,6 @@ from __future__ import annotations
 import email.parser
 import io
 import struct
-import zipfile
 import zlib
 from collections.abc import Callable, Mapping
 from typing import IO, Any
@@ -188,6 +187,8 @@ def metadata_member(names: list[str], filename: str) -> str:
 
 def read_wheel_metadata(stream: IO[bytes], filename: str, url: str) -> bytes:
     """The core metadata of the wheel in *stream*."""
+    import zipfile  # a whole wheel: range requests read the archive's parts themselves
+
     try:
         with zipfile.ZipFile(stream) as archive:
             return bytes(archive.read(metadata_member(archive.namelist(), filename)))
@@ -217,6 +218,7 @@ _CENTRAL = b"PK\x01\x02"
 _CENTRAL_SIZE = 46
 _LOCAL = b"PK\x03\x04"
 _LOCAL_SIZE = 30
+_STORED, _DEFLATED = 0, 8  # compression methods, as zipfile.ZIP_STORED and ZIP_DEFLATED
 _METADATA_SUFFIX = b".dist-info/METADATA"
 #: Room for a local header's extra field (usually empty in wheels), so that one request is enough.
 _LOCAL_EXTRA_ROOM = 256
@@ -281,7 +283,7 @@ def _metadata_from_directory(remote: RangeFile, filename: str, url: str) -> byte
     if len(entries) != 1:
         return None
     entry = entries[0]
-    if entry.flags & 0x1 or entry.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+    if entry.flags & 0x1 or entry.method not in (_STORED, _DEFLATED):
         return None
     if entry.offset in (0xFFFFFFFF,) or entry.compressed_size == 0xFFFFFFFF:
         return None
@@ -296,7 +298,7 @@ def _metadata_from_directory(remote: RangeFile, filename: str, url: str) -> byte
         local = remote.bytes_at(entry.offset, entry.offset + start + entry.compressed_size)
     raw = local[start : start + entry.compressed_size]
     try:
-        data = zlib.decompress(raw, -15) if entry.method == zipfile.ZIP_DEFLATED else raw
+        data = zlib.decompress(raw, -15) if entry.method == _DEFLATED else raw
     except zlib.error as error:
         raise PipcompatError(
             f"{redact(url)} is not a valid wheel ({entry.name}: {error})",

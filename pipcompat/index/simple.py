@@ -11,7 +11,6 @@ PEP 700 ``upload-time`` and ``size``.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 import threading
@@ -115,6 +114,8 @@ _unescaped: dict[str, str] = {}
 def _unescape(value: str) -> str:
     found = _unescaped.get(value)
     if found is None:
+        import html  # HTML pages only
+
         found = html.unescape(value)
         if len(_unescaped) < 4096:
             _unescaped[value] = found

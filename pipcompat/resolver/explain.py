@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 
 from packaging.specifiers import SpecifierSet
@@ -61,6 +60,8 @@ class Explainer:
 
     def unknown_project(self, name: str) -> PipcompatError:
         candidates = [n for n in self.known_names if n != name]
+        import difflib  # only for a name no index knows
+
         close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
         hint = f"did you mean '{close[0]}'?" if close else None
         return PipcompatError(f"no package named '{name}' was found{_where(self.provider)}", hint=hint)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email.parser import BytesParser
-from email.policy import compat32
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -67,7 +66,7 @@ def parse_metadata(data: bytes, *, where: str) -> CoreMetadata:
     """Parse raw core metadata; ``PipcompatError`` naming *where* when it is unusable."""
     fields = _simple_headers(data)
     if fields is None:
-        message = BytesParser(policy=compat32).parsebytes(data, headersonly=True)
+        message = BytesParser().parsebytes(data, headersonly=True)  # compat32, email's default policy
 
         def get_all(key: str) -> list[Any]:
             return message.get_all(key) or []
