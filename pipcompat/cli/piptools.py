@@ -215,9 +215,44 @@ def run(command: str, argv: Sequence[str]) -> int:
     assert settings is not None
     if command == "sync" and not settings.get("show_settings"):
         settings = with_pip_install(settings, environ=os.environ, cwd=Path.cwd())
+    elif command == "compile" and settings.get("pip_args_str") and not settings.get("show_settings"):
+        settings = with_pip_args(settings)
     from pipcompat.commands import execute
 
     return execute(settings, environ=os.environ, cwd=Path.cwd())
+
+
+#: pip install's destinations that pip-compile's builds read when ``--pip-args`` gives them; they replace
+#: pip compile's own (``--no-build-isolation`` there is pip-compile's ``--no-build-isolation``).
+_PIP_ARGS_BUILD = ("build_isolation", "use_pep517", "check_build_deps")
+
+
+def with_pip_args(settings: CommandSettings) -> CommandSettings:
+    """pip compile's *settings* with ``pip_args``: the options ``--pip-args`` gives, read as pip-compile
+    reads them, by pip install's own parser (every pip install option, abbreviations and clustering
+    included; an unknown one refused as pip refuses it), by destination. The build options among them
+    also replace pip compile's; the others not about indexes (``--no-deps``, ``--progress-bar``...) change
+    nothing, as in pip-compile, which resolves without installing."""
+    from dataclasses import replace
+
+    from pipcompat.cli.pip import ImmediateOutput, parse_command_args
+
+    try:
+        words = shlex.split(str(settings.get("pip_args_str")))
+    except ValueError as error:
+        raise UsageError(f"invalid --pip-args {settings.get('pip_args_str')!r}: {error}") from None
+    try:
+        parser, values, _ = parse_command_args("install", words)
+    except ImmediateOutput:
+        raise UsageError("--pip-args: --help is not an option of pip-compile's pip") from None
+    given = {dest: values[dest] for dest in parser.given}
+    updated = {**settings.values, "pip_args": given}
+    origins = dict(settings.origins)
+    for dest in _PIP_ARGS_BUILD:
+        if dest in given:
+            updated[dest] = given[dest]
+            origins[dest] = "--pip-args"
+    return replace(settings, values=updated, origins=origins)
 
 
 def _strings(value: str | Sequence[str] | None) -> list[str]:

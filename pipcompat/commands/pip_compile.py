@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shlex
 import stat
 import sys
 import tempfile
@@ -227,79 +226,6 @@ def apply_pip_config(options: IndexOptions, values: Iterable[Any]) -> None:
         options.origins[key] = origin
 
 
-# pip install options --pip-args may carry: spelling → (key, takes a value). Options without effect on the
-# output (verbosity, pip's own cache, version check) are accepted and ignored.
-_PIP_ARGS: dict[str, tuple[str, bool]] = {
-    "-i": ("index_url", True),
-    "--index-url": ("index_url", True),
-    "--extra-index-url": ("extra_index_url", True),
-    "--no-index": ("no_index", False),
-    "-f": ("find_links", True),
-    "--find-links": ("find_links", True),
-    "--trusted-host": ("trusted_host", True),
-    "--pre": ("pre", False),
-    "--prefer-binary": ("prefer_binary", False),
-    "--no-binary": ("no_binary", True),
-    "--only-binary": ("only_binary", True),
-    "--cert": ("cert", True),
-    "--client-cert": ("client_cert", True),
-    "--timeout": ("timeout", True),
-    "--default-timeout": ("timeout", True),
-    "--retries": ("retries", True),
-    "--proxy": ("proxy", True),
-    "--no-proxy-env": ("no_proxy_env", False),
-    "--uploaded-prior-to": ("uploaded_prior_to", True),
-    "--keyring-provider": ("keyring_provider", True),
-    "--cache-dir": ("ignored", True),
-    "--no-cache-dir": ("ignored", False),
-    "--no-build-isolation": ("ignored", False),
-    "--disable-pip-version-check": ("ignored", False),
-    "--isolated": ("ignored", False),
-    "--no-input": ("ignored", False),
-    "-q": ("ignored", False),
-    "--quiet": ("ignored", False),
-    "-v": ("ignored", False),
-    "--verbose": ("ignored", False),
-}
-
-
-def parse_pip_args(text: str) -> list[tuple[str, str | None]]:
-    """``--pip-args`` split as a shell would and read as pip's options: ``[(key, value), ...]``.
-
-    Raises :class:`UsageError` for an option pipcompat does not handle there yet.
-    """
-    try:
-        words = shlex.split(text)
-    except ValueError as exc:
-        raise UsageError(f"invalid --pip-args {text!r}: {exc}") from None
-    result: list[tuple[str, str | None]] = []
-    position = 0
-    while position < len(words):
-        word = words[position]
-        position += 1
-        spelling, value = word, None
-        if word.startswith("--") and "=" in word:
-            spelling, value = word.split("=", 1)
-        elif word.startswith("-") and not word.startswith("--") and len(word) > 2:
-            spelling, value = word[:2], word[2:]
-        known = _PIP_ARGS.get(spelling)
-        if known is None:
-            raise UsageError(
-                f"--pip-args: pip option {spelling!r} is not supported by 'pipcompat pip compile' yet",
-                hint="leave it out of --pip-args, or run pip-compile itself",
-            )
-        key, takes_value = known
-        if takes_value and value is None:
-            if position >= len(words):
-                raise UsageError(f"--pip-args: {spelling} option requires an argument")
-            value = words[position]
-            position += 1
-        elif not takes_value and value is not None:
-            raise UsageError(f"--pip-args: {spelling} option does not take a value")
-        result.append((key, value))
-    return result
-
-
 def apply_option(options: IndexOptions, key: str, value: str | None, origin: str) -> None:
     """One command-line option (pip-compile's or from ``--pip-args``), with optparse's append semantics."""
     if key == "index_url" and value is not None:
@@ -363,9 +289,44 @@ def index_options(settings: CommandSettings, pip_config: Iterable[Any]) -> Index
         apply_option(options, "trusted_host", str(host), origin)
     if values.get("uploaded_prior_to"):
         apply_option(options, "uploaded_prior_to", str(values["uploaded_prior_to"]), origin)
-    for key, value in parse_pip_args(str(values.get("pip_args_str") or "")):
-        apply_option(options, key, value, "--pip-args")
+    for dest, value in (values.get("pip_args") or {}).items():
+        apply_pip_arg(options, dest, value)
     return options
+
+
+_PIP_ARGS_LISTS = {
+    "extra_index_urls": "extra_index_url",
+    "find_links": "find_links",
+    "trusted_hosts": "trusted_host",
+}
+
+
+_PIP_ARGS_STRINGS = ("index_url", "cert", "client_cert", "proxy", "keyring_provider", "timeout", "retries")
+
+
+def apply_pip_arg(options: IndexOptions, dest: str, value: Any) -> None:
+    """One option ``--pip-args`` gave, by pip install's destination and its parsed *value* (the command
+    line reads ``--pip-args`` with pip's parser); destinations without effect on a resolution are left."""
+    origin = "--pip-args"
+    if dest in _PIP_ARGS_LISTS:
+        for item in value or ():
+            apply_option(options, _PIP_ARGS_LISTS[dest], str(item), origin)
+    elif dest in ("no_index", "pre", "prefer_binary", "no_proxy_env"):
+        if value:
+            apply_option(options, dest, None, origin)
+    elif dest == "format_control":
+        # pip's --no-binary/--only-binary as they ended: the set holding :all: first, as it cleared the other
+        sets = [("no_binary", set(value.no_binary)), ("only_binary", set(value.only_binary))]
+        sets.sort(key=lambda item: ":all:" not in item[1])
+        for key, names in sets:
+            if ":all:" in names:
+                apply_option(options, key, ":all:", origin)
+            if names - {":all:"}:
+                apply_option(options, key, ",".join(sorted(names - {":all:"})), origin)
+    elif dest == "uploaded_prior_to" and value is not None:
+        apply_option(options, dest, value.isoformat() if hasattr(value, "isoformat") else str(value), origin)
+    elif dest in _PIP_ARGS_STRINGS and value is not None:
+        apply_option(options, dest, str(value), origin)
 
 
 # --------------------------------------------------------------------------------------------------------

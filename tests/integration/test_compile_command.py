@@ -108,10 +108,24 @@ def test_stdin_needs_an_output_file(ctx: TestContext, server: IndexServer) -> No
     assert "--output-file is required if input is from stdin" in result.stderr
 
 
-def test_unsupported_pip_args_option_is_refused(ctx: TestContext, server: IndexServer) -> None:
+def test_pip_args_take_any_pip_install_option_and_abbreviation_as_pip_compile_does(
+    ctx: TestContext, server: IndexServer
+) -> None:
+    ctx.write("requirements.in", "app\n")
+    pip_args = f"--no-deps --progress-bar off -C key=value --index-u {server.url}"
+    args = ("pip", "compile", "--no-config", "--strip-extras", "-q", "-o", "-", "--pip-args", pip_args)
+    result = ctx.run(*args, "requirements.in").assert_success()
+    # the index comes from --pip-args alone; --no-deps changes nothing: pip-compile does not install
+    assert "app==2.0\n" in result.stdout and "lib==2.0\n" in result.stdout
+
+
+def test_pip_args_option_pip_does_not_know_is_refused_as_pip_refuses_it(
+    ctx: TestContext, server: IndexServer
+) -> None:
     ctx.write("requirements.in", "lib\n")
-    result = ctx.run(*compile_args(ctx, server, "--pip-args", "--no-deps")).assert_failure(2)
-    assert "--no-deps" in result.stderr
+    result = ctx.run(*compile_args(ctx, server, "--pip-args", "--no-such-option")).assert_failure(2)
+    assert "no such option: --no-such-option" in result.stderr and "Traceback" not in result.stderr
+    assert not ctx.path("requirements.txt").exists()
 
 
 @pytest.mark.parametrize(
