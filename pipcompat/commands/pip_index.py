@@ -52,7 +52,18 @@ INDEX_OPTIONS = frozenset(
 
 #: ``--python-version/--platform/--implementation/--abi`` are not honoured yet (refused, exit 2).
 #: pip ignores ``--require-virtualenv`` for this command (its ``ignore_require_venv``); so does pipcompat.
-IMPLEMENTED_OPTIONS = INDEX_OPTIONS | frozenset({"json", "ignore_requires_python", "python", "require_venv"})
+IMPLEMENTED_OPTIONS = INDEX_OPTIONS | frozenset(
+    {
+        "json",
+        "ignore_requires_python",
+        "python",
+        "require_venv",
+        "platforms",
+        "python_version",
+        "implementation",
+        "abis",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,16 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     with command_cache(settings, ctx) as cache:
         interpreter = probe_interpreter(located.executable, cache)
         target = interpreter.target_environment()
+        if any(settings.get(name) for name in ("python_version", "platforms", "abis", "implementation")):
+            from pipcompat.resolver.target import restricted_target
+
+            target = restricted_target(
+                target,
+                version_info=settings.get("python_version"),
+                platforms=settings.get("platforms"),
+                implementation=settings.get("implementation"),
+                abis=settings.get("abis"),
+            )
         client = IndexClient.from_settings(settings, cache=cache, environ=ctx.environ)
         try:
             finder = LatestFinder(

@@ -44,9 +44,9 @@ if TYPE_CHECKING:
     from pipcompat.install.plan import Plan
     from pipcompat.install.scheme import Scheme
     from pipcompat.install.target import TargetPython
-    from pipcompat.models import Link
+    from pipcompat.models import Link, TargetEnvironment
     from pipcompat.resolver import Resolution, ResolvedPackage
-    from pipcompat.settings import CommandSettings, InstallSettings
+    from pipcompat.settings import CommandSettings, IndexSettings, InstallSettings
     from pipcompat.ui.progress import Progress
 
 #: Options whose behaviour this command honours (others given on the command line are refused).
@@ -124,6 +124,10 @@ IMPLEMENTED_OPTIONS = (
             "use_pep517",
             "dependency_groups",
             "requirements_from_scripts",
+            "platforms",
+            "python_version",
+            "implementation",
+            "abis",
         }
     )
 )
@@ -765,6 +769,7 @@ def resolve_request(
     *,
     index_url: str,
     cutoff: Any,
+    target: TargetEnvironment | None = None,
 ) -> Resolution:
     from pipcompat.dist.installed import InstalledAwareSource
     from pipcompat.resolver import ResolveOptions, RootRequirement, resolve
@@ -785,7 +790,7 @@ def resolve_request(
     interpreter = destination.target.interpreter
     assert interpreter is not None
     resolve_options = ResolveOptions(
-        target=interpreter.target_environment(),
+        target=target or interpreter.target_environment(),
         all_releases=options.all_releases | ({":all:"} if options.pre else set()),
         only_final=options.only_final,
         only_binary=options.only_binary,
@@ -1331,6 +1336,48 @@ def write_report(path: str, planned: Planned, client: Any, destination: Destinat
 # The command
 
 
+def restricted(settings: CommandSettings) -> bool:
+    """Whether ``--python-version``, ``--platform``, ``--abi`` or ``--implementation`` is given."""
+    return any(settings.get(name) for name in ("python_version", "platforms", "abis", "implementation"))
+
+
+def _check_dist_restriction(settings: CommandSettings, index: IndexSettings) -> None:
+    """pip's rules for the options that describe another interpreter: wheels only (or no dependencies), and
+    into ``--target`` (or a dry run), where nothing is meant to run with the interpreter at hand."""
+    if not restricted(settings):
+        return
+    binary_only = not index.no_binary and set(index.only_binary) == {":all:"}
+    if not binary_only and not settings.get("ignore_dependencies"):
+        raise PipcompatError(
+            "When restricting platform and interpreter constraints using --python-version, --platform, "
+            "--abi, or --implementation, either --no-deps must be set, or --only-binary=:all: must be set "
+            "and --no-binary must not be set (or must be set to :none:)."
+        )
+    if not settings.get("dry_run") and not settings.get("target_dir"):
+        raise PipcompatError(
+            "Can not use any platform or abi specific options unless installing via '--target' or using "
+            "'--dry-run'"
+        )
+
+
+def restricted_target_for(settings: CommandSettings, destination: Destination) -> TargetEnvironment | None:
+    """The target pip resolves for when :func:`restricted`: the wheel tags and Python version the options
+    describe, over the interpreter at hand; ``None`` otherwise."""
+    if not restricted(settings):
+        return None
+    from pipcompat.resolver.target import restricted_target
+
+    interpreter = destination.target.interpreter
+    assert interpreter is not None
+    return restricted_target(
+        interpreter.target_environment(),
+        version_info=settings.get("python_version"),
+        platforms=settings.get("platforms"),
+        implementation=settings.get("implementation"),
+        abis=settings.get("abis"),
+    )
+
+
 def _check_option_combinations(settings: CommandSettings) -> None:
     if settings.get("only_dependencies"):
         conflicts = []
@@ -1359,6 +1406,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     _check_option_combinations(settings)
     install = InstallSettings.from_settings(settings, ctx.environ)
     index = IndexSettings.from_settings(settings, ctx.environ)
+    _check_dist_restriction(settings, index)
     requirement_files = [str(p) for p in settings.get("requirements") or ()]
     constraint_files = [str(p) for p in settings.get("constraints") or ()]
     args = [str(a) for a in settings.args]
@@ -1414,6 +1462,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 policy,
                 index_url=index.index_url,
                 cutoff=uploaded_prior_to(index.uploaded_prior_to),
+                target=restricted_target_for(settings, destination),
             )
             for root in resolution.ignored:
                 if not root.is_constraint:

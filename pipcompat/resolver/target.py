@@ -1,4 +1,5 @@
-"""Target environments: the running interpreter, or a synthetic one for --python-version/--python-platform.
+"""Target environments: the running interpreter, a synthetic one for --python-version/--python-platform, or
+pip's restricted one for pip install's --python-version/--platform/--implementation/--abi.
 
 Platform names follow uv's ``--python-platform`` values (a documented subset; see ``docs/resolver.md``):
 ``linux`` (= ``x86_64-unknown-linux-gnu``, manylinux_2_28 and older), ``x86_64-manylinux_2_N``,
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pipcompat.errors import UsageError
@@ -167,6 +168,78 @@ def synthetic_target(
     for tag in tags:
         seen.setdefault(str(tag), None)
     return TargetEnvironment(python_version=full, markers=markers, tags=tuple(seen), implementation="cpython")
+
+
+#: ``sys.implementation.name`` → the short name wheel tags use (packaging's ``interpreter_name``).
+_SHORT_NAMES = {"cpython": "cp", "pypy": "pp", "ironpython": "ip", "jython": "jy"}
+
+
+def _expanded_platform(platform: str) -> list[str]:
+    """pip's reading of one ``--platform``: a macOS, iOS or Android one with the older versions it
+    covers, ``manylinux2014``/``manylinux2010`` with the older manylinux names, any other as given."""
+    from packaging import tags
+
+    apple = re.match(r"(.+)_(\d+)_(\d+)_(.+)", platform)
+    if platform.startswith("macosx") and apple:
+        name, major, minor, arch = apple.groups()
+        return [f"{name}_{p[len('macosx_') :]}" for p in tags.mac_platforms((int(major), int(minor)), arch)]
+    if platform.startswith("ios") and apple:
+        name, major, minor, multiarch = apple.groups()
+        return [f"{name}_{p[len('ios_') :]}" for p in tags.ios_platforms((int(major), int(minor)), multiarch)]
+    android = re.fullmatch(r"android_(\d+)_(.+)", platform)
+    if android:
+        return list(tags.android_platforms(int(android.group(1)), android.group(2)))
+    prefix, _, arch = platform.partition("_")
+    if prefix == "manylinux2014" and arch in ("i686", "x86_64"):
+        return [platform, f"manylinux2010_{arch}", f"manylinux1_{arch}"]
+    if prefix == "manylinux2010":
+        return [platform, f"manylinux1_{arch}"]
+    return [platform]
+
+
+def restricted_target(
+    base: TargetEnvironment,
+    *,
+    version_info: Sequence[int] | None = None,
+    platforms: Sequence[str] | None = None,
+    implementation: str | None = None,
+    abis: Sequence[str] | None = None,
+) -> TargetEnvironment:
+    """pip's target for ``--python-version``, ``--platform``, ``--implementation`` and ``--abi``: the wheel
+    tags pip accepts for them (what is not given is *base*'s, the interpreter pip would run in), and
+    Requires-Python checked against the given version (``3.12`` is 3.12.0). The markers stay *base*'s:
+    pip evaluates dependencies' markers for the interpreter it runs in, whatever these options say."""
+    from packaging.tags import compatible_tags, cpython_tags, generic_tags
+
+    base_version = tuple(int(p) for p in re.findall(r"\d+", base.python_version)[:2])
+    base_short = _SHORT_NAMES.get(base.implementation, base.implementation[:2])
+    nodot = "".join(str(part) for part in version_info[:2]) if version_info else None
+    python_version: tuple[int, ...] | None = None
+    if nodot:
+        python_version = (int(nodot[0]), int(nodot[1:])) if len(nodot) > 1 else (int(nodot),)
+    interpreter = f"{implementation or base_short}{nodot or ''.join(map(str, base_version))}"
+    expanded: list[str] = [] if platforms else _platforms_of(base.tags)
+    for platform in platforms or ():
+        expanded += [p for p in _expanded_platform(platform) if p not in expanded]
+    if abis is None and python_version in (None, base_version):
+        # the running interpreter's own ABIs, as packaging finds them for it
+        found = (
+            tag.split("-")[1] for tag in base.tags if tag.startswith(f"cp{''.join(map(str, base_version))}-")
+        )
+        abis = list(dict.fromkeys(abi for abi in found if abi not in ("abi3", "none"))) or None
+    version = python_version or base_version
+    if (implementation or base_short) == "cp":
+        tags = list(cpython_tags(version, abis=abis, platforms=expanded))
+    else:
+        tags = list(generic_tags(interpreter, abis=abis, platforms=expanded))
+    tags += compatible_tags(version, interpreter, expanded)
+    full = ".".join(str(part) for part in [*(version_info or ()), 0, 0, 0][:3]) if version_info else None
+    return TargetEnvironment(
+        python_version=full or base.python_version,
+        markers=dict(base.markers),
+        tags=tuple(dict.fromkeys(str(tag) for tag in tags)),
+        implementation=base.implementation,
+    )
 
 
 def _platforms_of(tags: tuple[str, ...]) -> list[str]:

@@ -26,6 +26,8 @@ SPECS = [
     PackageSpec("epsilon", "2.0", yanked=True),
     PackageSpec("Zeta_Pkg", "0.1"),
     PackageSpec("Zeta_Pkg", "0.2"),
+    PackageSpec("eta", "0.9"),
+    PackageSpec("eta", "1.0", tags="cp312-cp312-win_amd64", sdist=False),
 ]
 
 INSTALLED = ["alpha==1.0", "beta==1.0", "gamma==3.0", "delta==1.0", "epsilon==1.0", "Zeta_Pkg==0.1"]
@@ -133,6 +135,10 @@ def test_pre_with_all_releases_is_refused_like_pip(ctx: TestContext) -> None:
         ("zeta-pkg",),
         ("Zeta_Pkg", "--json"),
         ("gamma", "--only-binary", ":all:"),
+        ("delta", "--python-version", "2.7"),
+        ("eta",),
+        ("eta", "--platform", "win_amd64", "--python-version", "312"),
+        ("eta", "--platform", "win_amd64", "--implementation", "pp"),
     ],
 )
 def test_index_versions_matches_pip(
