@@ -27,6 +27,10 @@ from pipcompat.errors import REDACTED, redact
 
 DEFAULT_ORIGIN = "default"
 PYPI_SIMPLE_URL = "https://pypi.org/simple"
+#: pip's ``--use-feature`` values that are always on (pip warns when one is asked for), and those whose
+#: behaviour pipcompat has anyway or that change only how pip builds (accepted, no effect).
+ALWAYS_ENABLED_FEATURES = ("truststore", "no-binary-enable-wheel-cache", "build-constraint")
+NO_EFFECT_FEATURES = ("fast-deps", "inprocess-build-deps", "venv-isolation")
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 
 from pipcompat.cli.parser import Option, OptionParser, strtobool
 from pipcompat.models import ConfigValue, allowed_formats, allows_prereleases, apply_name_set
+from pipcompat.settings import ALWAYS_ENABLED_FEATURES, NO_EFFECT_FEATURES
 
 #: The pip release whose command line this module describes.
 PIP_VERSION = "26.3"
@@ -37,7 +38,6 @@ PYPI_JSON_URL = "https://pypi.org/pypi"
 STRONG_HASHES = ("sha256", "sha384", "sha512")
 FAVORITE_HASH = "sha256"
 #: ``--use-feature`` values that are always on in pip 26.3; pip warns when they are given.
-ALWAYS_ENABLED_FEATURES = ("truststore", "no-binary-enable-wheel-cache", "build-constraint")
 
 
 # -- values that callbacks build -------------------------------------------------------------------------
@@ -467,7 +467,7 @@ USE_FEATURE = opt(
     metavar="feature",
     action="append",
     factory=list,
-    choices=["fast-deps", "inprocess-build-deps", "venv-isolation", *ALWAYS_ENABLED_FEATURES],
+    choices=[*NO_EFFECT_FEATURES, *ALWAYS_ENABLED_FEATURES],
     help="Turn on new behaviour that may not be backward compatible.",
 )
 USE_DEPRECATED = opt(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # settings' typed families are not needed to import a command
 
 #: Options every command honours: the command line itself handles them, or they change nothing pipcompat
 #: does (``--disable-pip-version-check``: pipcompat never checks its version online;
-#: ``--no-python-version-warning``: a no-op in pip too).
+#: ``--no-python-version-warning``: a no-op in pip too; ``--use-feature``: see :func:`_warn_features`).
 ALWAYS_IMPLEMENTED = frozenset(
     {
         "help",
@@ -37,6 +37,7 @@ ALWAYS_IMPLEMENTED = frozenset(
         "log",
         "disable_pip_version_check",
         "no_python_version_warning",
+        "features_enabled",
     }
 )
 
@@ -158,7 +159,20 @@ def execute(settings: CommandSettings, *, environ: Mapping[str, str], cwd: Path)
         printer.end_log()
 
 
+def _warn_features(settings: CommandSettings, printer: Printer) -> None:
+    """pip's warning for ``--use-feature`` values that are always on; the others (``fast-deps``,
+    ``inprocess-build-deps``, ``venv-isolation``) change nothing here: metadata is always read lazily, and
+    how build dependencies get installed does not change what is built."""
+    from pipcompat.settings import ALWAYS_ENABLED_FEATURES
+
+    features = settings.get("features_enabled") or ()
+    always = sorted({str(f) for f in features} & set(ALWAYS_ENABLED_FEATURES))
+    if always:
+        printer.pip_warning(f"The following features are always enabled: {', '.join(always)}. ")
+
+
 def _run(settings: CommandSettings, ctx: Context) -> int:
+    _warn_features(settings, ctx.printer)
     if settings.get("show_settings"):
         from pipcompat.commands import show_settings
 

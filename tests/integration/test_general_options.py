@@ -77,3 +77,17 @@ def test_use_pep517_is_accepted_by_install_as_the_no_op_it_is_in_pip(ctx: TestCo
     ours = ctx.run("pip", "install", "--use-pep517", "--dry-run", "-r", requirements, "--no-index")
     theirs = ctx.run_pip("install", "--use-pep517", "--dry-run", "-r", requirements, "--no-index")
     assert ours.returncode == theirs.returncode == 0, (ours, theirs)
+
+
+def test_use_feature_is_taken_as_pip_takes_it(ctx: TestContext, dist_info_site: Path) -> None:
+    command = ["freeze", "--path", dist_info_site]
+    for args in (["--use-feature=truststore"], ["--use-feature", "fast-deps", "--use-feature=truststore"]):
+        ours = ctx.run("pip", *command, *args).assert_success()
+        theirs = ctx.run_pip(*command, *args)
+        assert theirs.returncode == 0 and ours.stdout == theirs.stdout == "alpha==1.0\nbeta==2.0\n"
+        assert "WARNING: The following features are always enabled: truststore." in ours.stderr
+        assert "always enabled" in theirs.stderr
+    quiet = ctx.run("pip", *command, "--use-feature=venv-isolation").assert_success()
+    assert quiet.stderr == ""
+    refused = ctx.run("pip", *command, "--use-feature=bogus").assert_failure(2)
+    assert "invalid choice: 'bogus'" in refused.stderr
