@@ -32,7 +32,7 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from pipcompat.cache import Cache, atomic_directory, digest_key, write_atomic
 from pipcompat.errors import PipcompatError
@@ -154,10 +154,49 @@ class _Output:
                     self.reporter.detail(line)
 
 
+#: The output of the hook this thread ran last: ``pyproject_hooks`` re-raises the backend's warnings as
+#: ``BuildBackendWarning`` in this process once the hook returns, and they belong with its output (shown
+#: with ``-v``), not on the terminal (pip does not show them either).
+_LAST_OUTPUT = threading.local()
+_WARNINGS_ROUTED: list[bool] = []
+
+
+def _route_backend_warnings() -> None:
+    import warnings
+
+    with _OUTPUT_LOCK:
+        if _WARNINGS_ROUTED:
+            return
+        _WARNINGS_ROUTED.append(True)
+        shown = warnings.showwarning
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            output = getattr(_LAST_OUTPUT, "output", None)
+            if output is not None and category.__name__ == "BuildBackendWarning":
+                output.add(f"{filename}:{lineno}: BuildBackendWarning: {message}")
+                return
+            shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+
+
+_OUTPUT_LOCK = threading.Lock()
+
+
 def _runner(output: _Output, environ: Mapping[str, str]) -> Callable[..., None]:
+    _route_backend_warnings()
+
     def run(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
+        _LAST_OUTPUT.output = output
         env = dict(environ)
         if extra_environ:
             env.update(extra_environ)
@@ -338,7 +377,9 @@ class SourceBuilder:
             system = tuple(sorted(session.builder.build_system_requires))
 
             def hook(target: str) -> Callable[[], Any]:
-                return lambda: session.builder.get_requires_for_build(target, self.options.config_settings or None)
+                return lambda: session.builder.get_requires_for_build(
+                    target, self.options.config_settings or None
+                )
 
             backend = {
                 target: tuple(sorted(self._run(session, f"get_requires_for_build_{target}", hook(target))))
@@ -584,7 +625,9 @@ def check_build_requirements(
     if conflicting:
         raise PipcompatError(
             f"Some build dependencies for {package} conflict with the backend dependencies: "
-            + ", ".join(f"{installed} is incompatible with {wanted}" for installed, wanted in sorted(conflicting))
+            + ", ".join(
+                f"{installed} is incompatible with {wanted}" for installed, wanted in sorted(conflicting)
+            )
             + "."
         )
     if missing:

@@ -344,3 +344,31 @@ def test_config_settings_reach_every_hook_of_the_backend(
     for call in calls:
         assert call["settings"] == {"level": "3", "opt": ["a", "b"]}, call
     assert (site_packages(venv) / "recorded.py").is_file()
+
+
+def test_warnings_a_backend_raises_stay_in_its_output_shown_with_verbose(
+    ctx: TestContext, index_server: IndexServerFactory, tmp_path: Path
+) -> None:
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    hook = '    _log("get_requires_for_build_wheel", config_settings)\n'
+    warn = '    warnings.warn("the backend says beware")\n'
+    warning_backend = "import warnings\n" + RECORDING_BACKEND.replace(hook, warn + hook)
+    assert "beware" in warning_backend
+    pyproject = """
+        [build-system]
+        requires = []
+        build-backend = "recorder"
+        backend-path = ["backend"]
+    """
+    write_sdist(
+        dists, "recorded", "1.0", {"pyproject.toml": pyproject, "backend/recorder.py": warning_backend}
+    )
+    server = index_server([], dists_dir=dists)
+    env = {"BACKEND_LOG": str(tmp_path / "hooks.jsonl")}
+    venv = ctx.make_venv()
+    args = ("pip", "--python", venv_python(venv), "install", "--no-cache-dir", "--index-url", server.url)
+    quiet = ctx.run(*args, "recorded", env=env).assert_success()
+    assert "beware" not in quiet.stdout + quiet.stderr  # pip does not show them either
+    verbose = ctx.run(*args, "-v", "--force-reinstall", "recorded", env=env).assert_success()
+    assert "BuildBackendWarning: the backend says beware" in verbose.stdout + verbose.stderr
