@@ -76,6 +76,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pip tree": "pipcompat.commands.pip_tree",
     "pip uninstall": "pipcompat.commands.pip_uninstall",
     "pip install": "pipcompat.commands.pip_install",
+    "pip download": "pipcompat.commands.pip_download",
     "pip sync": "pipcompat.commands.pip_sync",
     "cache": "pipcompat.commands.cache",
     "pip cache": "pipcompat.commands.pip_cache",

@@ -1341,9 +1341,12 @@ def restricted(settings: CommandSettings) -> bool:
     return any(settings.get(name) for name in ("python_version", "platforms", "abis", "implementation"))
 
 
-def _check_dist_restriction(settings: CommandSettings, index: IndexSettings) -> None:
+def check_dist_restriction(
+    settings: CommandSettings, index: IndexSettings, *, check_target: bool = True
+) -> None:
     """pip's rules for the options that describe another interpreter: wheels only (or no dependencies), and
-    into ``--target`` (or a dry run), where nothing is meant to run with the interpreter at hand."""
+    (*check_target*: for an install) into ``--target`` or a dry run, where nothing is meant to run with the
+    interpreter at hand."""
     if not restricted(settings):
         return
     binary_only = not index.no_binary and set(index.only_binary) == {":all:"}
@@ -1353,7 +1356,7 @@ def _check_dist_restriction(settings: CommandSettings, index: IndexSettings) -> 
             "--abi, or --implementation, either --no-deps must be set, or --only-binary=:all: must be set "
             "and --no-binary must not be set (or must be set to :none:)."
         )
-    if not settings.get("dry_run") and not settings.get("target_dir"):
+    if check_target and not settings.get("dry_run") and not settings.get("target_dir"):
         raise PipcompatError(
             "Can not use any platform or abi specific options unless installing via '--target' or using "
             "'--dry-run'"
@@ -1406,7 +1409,7 @@ def run(settings: CommandSettings, ctx: Context) -> int:
     _check_option_combinations(settings)
     install = InstallSettings.from_settings(settings, ctx.environ)
     index = IndexSettings.from_settings(settings, ctx.environ)
-    _check_dist_restriction(settings, index)
+    check_dist_restriction(settings, index)
     requirement_files = [str(p) for p in settings.get("requirements") or ()]
     constraint_files = [str(p) for p in settings.get("constraints") or ()]
     args = [str(a) for a in settings.args]

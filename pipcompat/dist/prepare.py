@@ -98,12 +98,12 @@ class PreparedWheel:
 class HashCheckError(PipcompatError):
     """pip's hash-checking failures, every one of them, grouped under pip's headings."""
 
-    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, problems: Sequence[tuple[str, str]], *, hint: str = "nothing was installed") -> None:
         lines: list[str] = []
         for head in sorted({h for h, _ in problems}, key=lambda h: _ORDER.get(h, 9)):
             lines.append(head)
             lines.extend(body for h, body in problems if h == head)
-        super().__init__("\n".join(lines), hint="nothing was installed")
+        super().__init__("\n".join(lines), hint=hint)
         self.problems = tuple(problems)
 
 
@@ -216,6 +216,33 @@ def _missing(request: WheelRequest, sha256: str) -> _HashProblem:
 
 def _matches(allowed: Mapping[str, Sequence[str]], gots: Mapping[str, str]) -> bool:
     return any(gots.get(name) in {d.lower() for d in digests} for name, digests in allowed.items())
+
+
+def check_archives(files: Sequence[tuple[WheelRequest, Path]]) -> None:
+    """pip's hash-checking of downloaded archives kept as they are (``pip download``): every problem of
+    every file, under pip's headings, raised together as one :class:`HashCheckError`."""
+    problems: list[tuple[str, str]] = []
+    for request, path in files:
+        if not (request.require_hashes or request.allowed_hashes):
+            continue
+        if request.require_hashes and not request.pinned:
+            problems.append((HASH_UNPINNED, f"    {request.described_as or request.name}"))
+            continue
+        algorithms = sorted({*request.allowed_hashes, "sha256"})
+        hashers = {name: hashlib.new(name) for name in algorithms}
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+        gots = {name: hasher.hexdigest() for name, hasher in hashers.items()}
+        if not request.allowed_hashes:
+            problem = _missing(request, gots["sha256"])
+            problems.append((problem.head, problem.body))
+        elif not _matches(request.allowed_hashes, gots):
+            problem = _mismatch(request, gots)
+            problems.append((problem.head, problem.body))
+    if problems:
+        raise HashCheckError(problems, hint="nothing was saved")
 
 
 class _Preparer:
