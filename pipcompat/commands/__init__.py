@@ -77,6 +77,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pip uninstall": "pipcompat.commands.pip_uninstall",
     "pip install": "pipcompat.commands.pip_install",
     "pip download": "pipcompat.commands.pip_download",
+    "pip wheel": "pipcompat.commands.pip_wheel",
     "pip sync": "pipcompat.commands.pip_sync",
     "cache": "pipcompat.commands.cache",
     "pip cache": "pipcompat.commands.pip_cache",

@@ -17,8 +17,9 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,7 +111,7 @@ def _already_there(path: Path, link: Link, allowed: Mapping[str, Sequence[str]])
     return not wanted or _sha256(path) in wanted
 
 
-def _requests(planned: Planned, request: Request) -> list[WheelRequest]:
+def file_requests(planned: Planned, request: Request) -> list[WheelRequest]:
     """What each file must satisfy in hash-checking mode (the same rules as an install's)."""
     from pipcompat.dist.prepare import WheelRequest
 
@@ -141,17 +142,16 @@ def _requests(planned: Planned, request: Request) -> list[WheelRequest]:
     return wanted
 
 
-def save_files(
-    planned: Planned, request: Request, directory: Path, ctx: Context, *, client: Any, source: Any
-) -> list[str]:
+def save_files(found: Resolved, directory: Path, ctx: Context) -> list[str]:
     """Save the plan's files into *directory*; the names pip lists as downloaded, in the plan's order."""
     from pipcompat.dist.prepare import check_archives
 
+    client, source = found.client, found.source
     tree_for = getattr(source, "tree_for", None)
     names: list[str] = []
     to_fetch: list[WheelRequest] = []
     kept: list[Path] = []
-    for wanted in _requests(planned, request):
+    for wanted in file_requests(found.planned, found.request):
         names.append(wanted.name)
         tree = tree_for(wanted.link.url) if tree_for is not None else None
         if tree is not None:
@@ -185,23 +185,26 @@ def save_files(
     return names
 
 
-def run(settings: CommandSettings, ctx: Context) -> int:
+@contextlib.contextmanager
+def resolved(settings: CommandSettings, ctx: Context, *, command: str) -> Iterator[Resolved]:
+    """The requirements of ``pip download``/``pip wheel`` (*command*) resolved as ``pip install
+    --ignore-installed`` resolves them, with the index client and the building source open meanwhile."""
     from pipcompat.commands.source_builds import make_building_source
     from pipcompat.settings import IndexSettings
 
-    printer = ctx.printer
     _check_option_combinations(settings)
     index = IndexSettings.from_settings(settings, ctx.environ)
     check_dist_restriction(settings, index, check_target=False)
     requirement_files = [str(p) for p in settings.get("requirements") or ()]
     constraint_files = [str(p) for p in settings.get("constraints") or ()]
     args = [str(a) for a in settings.args]
-    if not (args or requirement_files or settings.get("dependency_groups")):
-        raise PipcompatError('You must give at least one requirement to download (see "pip help download")')
+    if not (args or requirement_files or settings.get("dependency_groups") or settings.get("editables")):
+        raise PipcompatError(
+            f'You must give at least one requirement to {command} (see "pip help {command}")'
+        )
     request = gather(
         settings, ctx, args=args, requirement_files=requirement_files, constraint_files=constraint_files
     )
-    directory = Path(ctx.cwd, str(settings.get("download_dir") or "."))
     policy = ResolvePolicy(
         ignore_installed=True,
         no_deps=bool(settings.get("ignore_dependencies")),
@@ -235,8 +238,24 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             planned = plan_install(
                 resolution, request, nothing, policy, only_deps=bool(settings.get("only_dependencies"))
             )
-            printer.info(f"Resolved {_count(planned.count)} in {_elapsed(start)}")
-            names = save_files(planned, request, directory, ctx, client=client, source=source)
+            ctx.printer.info(f"Resolved {_count(planned.count)} in {_elapsed(start)}")
+            yield Resolved(planned, request, client, source)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What :func:`resolved` yields: the plan, the request, and the open client and building source."""
+
+    planned: Planned
+    request: Request
+    client: Any
+    source: Any
+
+
+def run(settings: CommandSettings, ctx: Context) -> int:
+    directory = Path(ctx.cwd, str(settings.get("download_dir") or "."))
+    with resolved(settings, ctx, command="download") as found:
+        names = save_files(found, directory, ctx)
     if names:
-        printer.info_out(f"Successfully downloaded {' '.join(names)}")
+        ctx.printer.info_out(f"Successfully downloaded {' '.join(names)}")
     return SUCCESS
