@@ -36,6 +36,7 @@ from pipcompat.commands.pip_install import (
     _described,
     _elapsed,
     attach_sources,
+    building_source,
     check_dist_restriction,
     find_destination,
     gather,
@@ -189,7 +190,6 @@ def save_files(found: Resolved, directory: Path, ctx: Context) -> list[str]:
 def resolved(settings: CommandSettings, ctx: Context, *, command: str) -> Iterator[Resolved]:
     """The requirements of ``pip download``/``pip wheel`` (*command*) resolved as ``pip install
     --ignore-installed`` resolves them, with the index client and the building source open meanwhile."""
-    from pipcompat.commands.source_builds import make_building_source
     from pipcompat.settings import IndexSettings
 
     _check_option_combinations(settings)
@@ -214,15 +214,7 @@ def resolved(settings: CommandSettings, ctx: Context, *, command: str) -> Iterat
         found = find_destination(settings, ctx, cache, installing=False)
         nothing = Destination(found.target, found.scheme, [], None, found.kind)
         client = make_client(settings, ctx, request.options, cache)
-        source, fetcher = make_building_source(
-            settings,
-            ctx,
-            cache,
-            client,
-            python=str(found.target.executable),
-            config_per_requirement=True,
-            file_options=request.options,
-        )
+        source, fetcher = building_source(settings, ctx, cache, client, request=request, destination=found)
         with client, contextlib.closing(fetcher):
             start = time.perf_counter()
             attach_sources(request, source, src=src_dir(settings, nothing, ctx))

@@ -364,6 +364,32 @@ def command_line_config(request: Request, settings: CommandSettings, ctx: Contex
             root.config_settings = dict(config)
 
 
+def building_source(
+    settings: CommandSettings,
+    ctx: Context,
+    cache: Cache,
+    client: Any,
+    *,
+    request: Request,
+    destination: Destination,
+) -> tuple[Any, Any]:
+    """The source that builds what *request* needs from sdists and trees (with the destination's
+    interpreter) over *client*, and its fetcher; the command line's ``-C`` given to its requirements."""
+    from pipcompat.commands.source_builds import make_building_source
+
+    found = make_building_source(
+        settings,
+        ctx,
+        cache,
+        client,
+        python=str(destination.target.executable),
+        config_per_requirement=True,
+        file_options=request.options,
+    )
+    command_line_config(request, settings, ctx)
+    return found
+
+
 def attach_sources(request: Request, source: Any, *, src: Path | None = None) -> None:
     """Tell the building *source* about the request's source trees, and name the requirements given without
     a name from their metadata (pip prepares them before resolving, too). VCS requirements are checked out
@@ -1441,18 +1467,9 @@ def run(settings: CommandSettings, ctx: Context) -> int:
                 printer.info(f"Audited {_count(count)} in {_elapsed(start)}")
                 return SUCCESS
         client = make_client(settings, ctx, request.options, cache)
-        from pipcompat.commands.source_builds import make_building_source
-
-        source, fetcher = make_building_source(
-            settings,
-            ctx,
-            cache,
-            client,
-            python=str(destination.target.executable),
-            config_per_requirement=True,
-            file_options=request.options,
+        source, fetcher = building_source(
+            settings, ctx, cache, client, request=request, destination=destination
         )
-        command_line_config(request, settings, ctx)
         entries_key = install_entries_key(request, destination)
         precheck = None if install.dry_run else start_precheck(client, cache, entries_key)
         with client, contextlib.closing(fetcher), precheck or contextlib.nullcontext():

@@ -372,3 +372,37 @@ def test_warnings_a_backend_raises_stay_in_its_output_shown_with_verbose(
     assert "beware" not in quiet.stdout + quiet.stderr  # pip does not show them either
     verbose = ctx.run(*args, "-v", "--force-reinstall", "recorded", env=env).assert_success()
     assert "BuildBackendWarning: the backend says beware" in verbose.stdout + verbose.stderr
+
+
+def test_pip_wheel_gives_the_command_lines_config_settings_to_the_backend(
+    ctx: TestContext, index_server: IndexServerFactory, tmp_path: Path
+) -> None:
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    pyproject = """
+        [build-system]
+        requires = []
+        build-backend = "recorder"
+        backend-path = ["backend"]
+    """
+    write_sdist(
+        dists, "recorded", "1.0", {"pyproject.toml": pyproject, "backend/recorder.py": RECORDING_BACKEND}
+    )
+    server = index_server([], dists_dir=dists)
+    log = tmp_path / "hooks.jsonl"
+    args = (
+        "pip",
+        "wheel",
+        "--index-url",
+        server.url,
+        "-w",
+        str(tmp_path / "out"),
+        "-C",
+        "level=3",
+        "recorded",
+    )
+    ctx.run(*args, env={"BACKEND_LOG": str(log)}).assert_success()
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert "build_wheel" in [call["hook"] for call in calls]
+    assert all(call["settings"] == {"level": "3"} for call in calls), calls
+    assert (tmp_path / "out" / "recorded-1.0-py3-none-any.whl").is_file()
