@@ -6,8 +6,8 @@ interpreter (or for ``--platform``/``--python-version``/``--implementation``/``-
 into ``-d`` (default: the working directory): downloads go to a temporary directory there, every hash is
 checked (the index's while streaming, the user's ``--hash`` values in hash-checking mode), and only then
 are the files renamed into place, so a failed check saves nothing. A file already there is kept when its
-hash is right (pip's ``File was already downloaded``) and fetched again otherwise. Local directories are
-resolved but not saved, as pip leaves them; a VCS checkout is refused.
+hash is right (pip's ``File was already downloaded /abs/path``) and fetched again otherwise. Local
+directories are resolved but not saved, as pip leaves them; a VCS checkout is refused.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def save_files(found: Resolved, directory: Path, ctx: Context) -> list[str]:
             fetched = list(pool.map(lambda w: client.download(w.link, Path(temp)), to_fetch))
         check_archives(list(zip(to_fetch, fetched, strict=True)))
         for path in kept:
-            ctx.printer.info_out(f"File was already downloaded {display_path(path, ctx.cwd)}")
+            ctx.printer.info_out(f"  File was already downloaded {os.path.abspath(path)}")
         for path in fetched:
             final = directory / path.name
             os.replace(path, final)

@@ -105,7 +105,7 @@ def make_wheels(found: Resolved, directory: Path, ctx: Context) -> list[str]:
             else:
                 built.append((wanted.name, source.tree_wheel(wanted.link.url, wanted.name)))
         for path in kept:
-            ctx.printer.info_out(f"File was already downloaded {display_path(path, ctx.cwd)}")
+            ctx.printer.info_out(f"  File was already downloaded {os.path.abspath(path)}")
         for path in saved:
             ctx.printer.info_out(f"Saved {display_path(path, ctx.cwd)}")
     if built:
