@@ -78,6 +78,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pip install": "pipcompat.commands.pip_install",
     "pip download": "pipcompat.commands.pip_download",
     "pip wheel": "pipcompat.commands.pip_wheel",
+    "pip inspect": "pipcompat.commands.pip_inspect",
     "pip sync": "pipcompat.commands.pip_sync",
     "cache": "pipcompat.commands.cache",
     "pip cache": "pipcompat.commands.pip_cache",

@@ -68,7 +68,9 @@ def _header_text(value: object) -> str:
 def metadata_to_json(data: bytes) -> dict[str, Any]:
     """Core metadata (RFC 822 bytes) as PEP 566 JSON: lower-case ``_`` keys, lists for multiple-use fields,
     ``keywords`` split, the body as ``description``."""
-    message = email.parser.BytesParser().parsebytes(data)
+    # Read as text, as pip reads it (importlib.metadata decodes UTF-8): parsing the bytes would leave a
+    # non-ASCII description as escaped bytes rather than the text it is.
+    message = email.parser.Parser().parsestr(data.decode("utf-8", "replace"))
     result: dict[str, Any] = {}
     for name, multiple in METADATA_FIELDS:
         if name not in message:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.context import TestContext, venv_python
+from tests.support.context import Result, TestContext, venv_python
 from tests.support.packages import DistFactory, PackageSpec
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -158,3 +158,40 @@ def test_running_interpreter_is_the_default_target(ctx: TestContext) -> None:
     result.assert_success()
     names = {entry["name"].lower() for entry in json.loads(result.stdout)}
     assert "pytest" in names or sys.prefix == sys.base_prefix
+
+
+def _inspected(result: Result) -> dict[str, object]:
+    data = json.loads(result.assert_success().stdout)
+    data.pop("pip_version")
+    data["installed"].sort(key=lambda item: item["metadata"]["name"])
+    return data
+
+
+def test_inspect_reports_what_pip_inspect_reports(ctx: TestContext, populated: Path) -> None:
+    site = Path(
+        ctx.run_cmd(
+            [str(venv_python(populated)), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
+        ).stdout.strip()
+    )
+    info = site / "arch-2.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: Arch\nVersion: 2.0\nSummary: caf\u00e9\n\n"
+        "Un r\u00e9sum\u00e9 \U0001f44b\n",
+        encoding="utf-8",
+    )
+    (info / "INSTALLER").write_text("other\n")
+    (info / "direct_url.json").write_text(
+        json.dumps(
+            {
+                "url": "https://user:secret@example.org/arch-2.0.tar.gz",
+                "archive_info": {"hashes": {"sha256": "ab"}},
+            }
+        )
+    )
+    python = str(venv_python(populated))
+    for args in ((), ("--local",), ("--path", str(site))):
+        ours = ctx.run("pip", "--python", python, "inspect", *args)
+        theirs = ctx.run_pip("--python", python, "inspect", *args)
+        assert _inspected(ours) == _inspected(theirs), args
+    assert "secret" not in ours.stdout
