@@ -79,6 +79,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pip download": "pipcompat.commands.pip_download",
     "pip wheel": "pipcompat.commands.pip_wheel",
     "pip inspect": "pipcompat.commands.pip_inspect",
+    "pip lock": "pipcompat.commands.pip_lock",
     "pip sync": "pipcompat.commands.pip_sync",
     "cache": "pipcompat.commands.cache",
     "pip cache": "pipcompat.commands.pip_cache",

@@ -56,7 +56,7 @@ def test_show_settings_shows_configuration_origins(ctx: TestContext) -> None:
 
 
 def test_command_not_available_yet_fails_with_one_line_and_exit_2(ctx: TestContext) -> None:
-    result = ctx.run("pip", "lock", "-r", "requirements.txt").assert_failure(2)
-    assert result.stderr.startswith("error: 'pipcompat pip lock' is not available yet")
+    result = ctx.run("pip", "debug", "--verbose").assert_failure(2)
+    assert result.stderr.startswith("error: 'pipcompat pip debug' is not available yet")
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
