@@ -335,12 +335,15 @@ def run(settings: CommandSettings, ctx: Context) -> int:
             from pipcompat.commands.source_builds import make_building_source
 
             client = make_client(install, ctx, request.options, cache)
+            # pip install's -C reaches the command line's requirements only, and pip-sync hands its
+            # requirements over in a file: a requirement line's own --config-settings are all that apply.
             source, fetcher = make_building_source(
                 install,
                 ctx,
                 cache,
                 client,
                 python=str(target.executable),
+                config_per_requirement=True,
                 file_options=request.options,
             )
             entries_key = install_entries_key(request, destination)

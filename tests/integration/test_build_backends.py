@@ -406,3 +406,30 @@ def test_pip_wheel_gives_the_command_lines_config_settings_to_the_backend(
     assert "build_wheel" in [call["hook"] for call in calls]
     assert all(call["settings"] == {"level": "3"} for call in calls), calls
     assert (tmp_path / "out" / "recorded-1.0-py3-none-any.whl").is_file()
+
+
+def test_pip_sync_gives_pip_args_config_settings_to_no_build_as_pip_sync_does(
+    ctx: TestContext, index_server: IndexServerFactory, tmp_path: Path
+) -> None:
+    # pip-sync runs `pip install -r <file> -C …`: pip's command-line -C reaches command-line requirements only
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    pyproject = """
+        [build-system]
+        requires = []
+        build-backend = "recorder"
+        backend-path = ["backend"]
+    """
+    write_sdist(
+        dists, "recorded", "1.0", {"pyproject.toml": pyproject, "backend/recorder.py": RECORDING_BACKEND}
+    )
+    server = index_server([], dists_dir=dists)
+    log = tmp_path / "hooks.jsonl"
+    venv = ctx.make_venv()
+    requirements = ctx.write("requirements.txt", "recorded==1.0\n")
+    args = ("pip", "sync", "--python-executable", str(venv_python(venv)), "-i", server.url)
+    ctx.run(*args, "--pip-args", "-C level=3", requirements, env={"BACKEND_LOG": str(log)}).assert_success()
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert "build_wheel" in [call["hook"] for call in calls]
+    assert all(call["settings"] is None for call in calls), calls
+    assert (site_packages(venv) / "recorded.py").is_file()
