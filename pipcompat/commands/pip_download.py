@@ -13,7 +13,6 @@ directories are resolved but not saved, as pip leaves them; a VCS checkout is re
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import tempfile
 import time
@@ -94,14 +93,6 @@ def display_path(path: Path, cwd: Path) -> str:
     return "." + text[len(base) - 1 :] if text.startswith(base) else text
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _already_there(path: Path, link: Link, allowed: Mapping[str, Sequence[str]]) -> bool:
     """pip's check of a file already in the directory: kept unless a known sha256 says it is another."""
     if not path.is_file():
@@ -109,7 +100,9 @@ def _already_there(path: Path, link: Link, allowed: Mapping[str, Sequence[str]])
     wanted = {d.lower() for d in allowed.get("sha256", ())}
     if "sha256" in link.hashes:
         wanted.add(link.hashes["sha256"].lower())
-    return not wanted or _sha256(path) in wanted
+    from pipcompat.dist.unpack import file_sha256
+
+    return not wanted or file_sha256(path) in wanted
 
 
 def file_requests(planned: Planned, request: Request) -> list[WheelRequest]:

@@ -30,7 +30,7 @@ OFFLINE = True
 
 
 def _direct_url(dist: InstalledDistribution) -> dict[str, Any] | None:
-    from pipcompat.index.urls import path_to_url, strip_credentials
+    from pipcompat.index.urls import path_to_url
 
     stored = dist.direct_url
     if stored is None:
@@ -39,7 +39,7 @@ def _direct_url(dist: InstalledDistribution) -> dict[str, Any] | None:
             return None
         return {"url": path_to_url(location), "dir_info": {"editable": True}}
     found = dict(stored)
-    found["url"] = _without_password(str(found["url"]), strip_credentials)
+    found["url"] = _without_password(str(found["url"]))
     archive = found.get("archive_info")
     if isinstance(archive, dict) and isinstance(archive.get("hashes"), dict) and archive["hashes"]:
         algorithm, value = next(iter(archive["hashes"].items()))
@@ -47,14 +47,16 @@ def _direct_url(dist: InstalledDistribution) -> dict[str, Any] | None:
     return found
 
 
-def _without_password(url: str, strip: Any) -> str:
+def _without_password(url: str) -> str:
     """PEP 610's rule: user and password removed unless they name environment variables or are ``git``."""
     from urllib.parse import urlsplit
+
+    from pipcompat.index.urls import strip_credentials
 
     userinfo = urlsplit(url).netloc.rpartition("@")[0]
     if not userinfo or userinfo == "git" or userinfo.startswith("${"):
         return url
-    return str(strip(url))
+    return strip_credentials(url)
 
 
 def describe(dist: InstalledDistribution) -> dict[str, Any]:

@@ -11,7 +11,6 @@ one hash: the index's (sha256 first), else the sha256 of the file, downloaded to
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -45,12 +44,9 @@ def _one_hash(link: Link, client: Any, temp: Path) -> dict[str, str]:
     if link.hashes:
         name, value = next(iter(link.hashes.items()))
         return {name: value}
-    path = client.download(link, temp)
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return {"sha256": digest.hexdigest()}
+    from pipcompat.dist.unpack import file_sha256
+
+    return {"sha256": file_sha256(client.download(link, temp))}
 
 
 def locked_packages(found: Resolved, base_dir: Path) -> list[LockedPackage]:

@@ -64,6 +64,7 @@ def _created_line(name: str, wheel: Path) -> str:
 def make_wheels(found: Resolved, directory: Path, ctx: Context) -> list[str]:
     """Save or build a wheel of every package of the plan into *directory*; the names built."""
     from pipcompat.dist.prepare import check_archives
+    from pipcompat.dist.unpack import file_sha256
 
     client, source = found.client, found.source
     tree_for = getattr(source, "tree_for", None)
@@ -95,8 +96,7 @@ def make_wheels(found: Resolved, directory: Path, ctx: Context) -> list[str]:
                 os.replace(path, final)
                 saved.append(final)
                 continue
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            built.append((wanted.name, source.build_wheel(wanted, path, digest)))
+            built.append((wanted.name, source.build_wheel(wanted, path, file_sha256(path))))
         for wanted, tree in trees:
             if tree.editable:  # pip wheel builds a regular wheel of an editable's project
                 builder = source.builder_for(wanted.link.url)

@@ -298,26 +298,27 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 """
 
 
+def serve_recorded(
+    index_server: IndexServerFactory, tmp_path: Path, backend: str = RECORDING_BACKEND
+) -> IndexServer:
+    """An index serving only ``recorded 1.0``, an sdist built by the in-tree *backend* (which appends each
+    hook and its config settings to ``$BACKEND_LOG``)."""
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    pyproject = """
+        [build-system]
+        requires = []
+        build-backend = "recorder"
+        backend-path = ["backend"]
+    """
+    write_sdist(dists, "recorded", "1.0", {"pyproject.toml": pyproject, "backend/recorder.py": backend})
+    return index_server([], dists_dir=dists)
+
+
 def test_config_settings_reach_every_hook_of_the_backend(
     ctx: TestContext, index_server: IndexServerFactory, tmp_path: Path
 ) -> None:
-    dists = tmp_path / "dists"
-    dists.mkdir()
-    write_sdist(
-        dists,
-        "recorded",
-        "1.0",
-        {
-            "pyproject.toml": """
-                [build-system]
-                requires = []
-                build-backend = "recorder"
-                backend-path = ["backend"]
-            """,
-            "backend/recorder.py": RECORDING_BACKEND,
-        },
-    )
-    server = index_server([], dists_dir=dists)
+    server = serve_recorded(index_server, tmp_path)
     log = tmp_path / "hooks.jsonl"
     venv = ctx.make_venv()
     ctx.run(
@@ -349,22 +350,11 @@ def test_config_settings_reach_every_hook_of_the_backend(
 def test_warnings_a_backend_raises_stay_in_its_output_shown_with_verbose(
     ctx: TestContext, index_server: IndexServerFactory, tmp_path: Path
 ) -> None:
-    dists = tmp_path / "dists"
-    dists.mkdir()
     hook = '    _log("get_requires_for_build_wheel", config_settings)\n'
     warn = '    warnings.warn("the backend says beware")\n'
     warning_backend = "import warnings\n" + RECORDING_BACKEND.replace(hook, warn + hook)
     assert "beware" in warning_backend
-    pyproject = """
-        [build-system]
-        requires = []
-        build-backend = "recorder"
-        backend-path = ["backend"]
-    """
-    write_sdist(
-        dists, "recorded", "1.0", {"pyproject.toml": pyproject, "backend/recorder.py": warning_backend}
-    )
-    server = index_server([], dists_dir=dists)
+    server = serve_recorded(index_server, tmp_path, warning_backend)
     env = {"BACKEND_LOG": str(tmp_path / "hooks.jsonl")}
     venv = ctx.make_venv()
     args = ("pip", "--python", venv_python(venv), "install", "--no-cache-dir", "--index-url", server.url)
@@ -377,18 +367,7 @@ def test_warnings_a_backend_raises_stay_in_its_output_shown_with_verbose(
 def test_pip_wheel_gives_the_command_lines_config_settings_to_the_backend(
     ctx: TestContext, index_server: IndexServerFactory, tmp_path: Path
 ) -> None:
-    dists = tmp_path / "dists"
-    dists.mkdir()
-    pyproject = """
-        [build-system]
-        requires = []
-        build-backend = "recorder"
-        backend-path = ["backend"]
-    """
-    write_sdist(
-        dists, "recorded", "1.0", {"pyproject.toml": pyproject, "backend/recorder.py": RECORDING_BACKEND}
-    )
-    server = index_server([], dists_dir=dists)
+    server = serve_recorded(index_server, tmp_path)
     log = tmp_path / "hooks.jsonl"
     args = (
         "pip",
@@ -412,18 +391,7 @@ def test_pip_sync_gives_pip_args_config_settings_to_no_build_as_pip_sync_does(
     ctx: TestContext, index_server: IndexServerFactory, tmp_path: Path
 ) -> None:
     # pip-sync runs `pip install -r <file> -C …`: pip's command-line -C reaches command-line requirements only
-    dists = tmp_path / "dists"
-    dists.mkdir()
-    pyproject = """
-        [build-system]
-        requires = []
-        build-backend = "recorder"
-        backend-path = ["backend"]
-    """
-    write_sdist(
-        dists, "recorded", "1.0", {"pyproject.toml": pyproject, "backend/recorder.py": RECORDING_BACKEND}
-    )
-    server = index_server([], dists_dir=dists)
+    server = serve_recorded(index_server, tmp_path)
     log = tmp_path / "hooks.jsonl"
     venv = ctx.make_venv()
     requirements = ctx.write("requirements.txt", "recorded==1.0\n")

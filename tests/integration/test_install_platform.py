@@ -24,6 +24,8 @@ SPECS = [
     PackageSpec("helper", "1.0", requires_python=">=3.12", sdist=False),
     PackageSpec("legacy", "1.0", sdist=False),
     PackageSpec("source_only", "1.0", wheel=False),
+    PackageSpec("oldlinux", "1.0", tags=["cp312-cp312-manylinux1_x86_64"], sdist=False),
+    PackageSpec("newlinux", "1.0", tags=["cp312-cp312-manylinux_2_28_x86_64"], sdist=False),
 ]
 RESTRICTED = ("--platform", "win_amd64", "--python-version", "3.12", "--only-binary=:all:")
 
@@ -70,6 +72,11 @@ def test_manylinux2014_covers_the_older_manylinux_names_as_in_pip(
     args = ("--dry-run", "--platform", "manylinux2014_x86_64", "--python-version", "312", "--no-deps")
     result = install(ctx, venv, server, *args, "native").assert_success()
     assert "native-1.0" in result.stdout + result.stderr
+    # a wheel only for manylinux1 is taken; one for the newer manylinux_2_28 is not (pip does not expand it)
+    older = install(ctx, venv, server, *args, "oldlinux").assert_success()
+    assert "oldlinux-1.0" in older.stdout + older.stderr
+    newer = install(ctx, venv, server, *args, "newlinux").assert_failure(1)
+    assert "newlinux" in newer.stderr and "Traceback" not in newer.stderr
 
 
 def test_platform_options_need_wheels_only_or_no_deps_and_a_target(

@@ -9,20 +9,16 @@ import pytest
 
 from tests.support.context import Result, TestContext, venv_python
 from tests.support.index_server import IndexServer, IndexServerFactory, serve_with_wheels
-from tests.support.packages import PackageSpec
+from tests.support.packages import APP_WITH_AN_SDIST, PackageSpec
 
 SPECS = [
-    PackageSpec("app", "1.0", deps=["lib>=1", "srconly"]),
-    PackageSpec("lib", "1.0"),
-    PackageSpec("lib", "2.0"),
-    PackageSpec("srconly", "1.0", wheel=False),
+    *APP_WITH_AN_SDIST,
     PackageSpec("native", "1.0", tags=["cp312-cp312-win_amd64"], sdist=False),
 ]
 
 
 @pytest.fixture
 def server(index_server: IndexServerFactory, setuptools_wheels: Path, tmp_path: Path) -> IndexServer:
-    # setuptools is served too: the sdist's metadata comes from its backend, for pip as for pipcompat
     return serve_with_wheels(index_server, SPECS, setuptools_wheels, tmp_path / "dists")
 
 

@@ -10,14 +10,9 @@ import pytest
 
 from tests.support.context import Result, TestContext, venv_python
 from tests.support.index_server import IndexServer, IndexServerFactory, serve_with_wheels
-from tests.support.packages import PackageSpec
+from tests.support.packages import APP_WITH_AN_SDIST
 
-SPECS = [
-    PackageSpec("app", "1.0", deps=["lib>=1", "srconly"]),
-    PackageSpec("lib", "1.0"),
-    PackageSpec("lib", "2.0"),
-    PackageSpec("srconly", "1.0", wheel=False),
-]
+SPECS = APP_WITH_AN_SDIST
 
 
 @pytest.fixture

@@ -370,3 +370,14 @@ class DistFactory:
         dest = dest if dest is not None else self._make_dir("dists")
         build_all(specs, dest)
         return dest
+
+
+#: An application with a dependency whose newer version wins and one that is only an sdist: what the
+#: ``pip download``, ``pip wheel`` and ``pip lock`` tests resolve (serve a build backend next to them:
+#: the sdist's metadata comes from a build, for pip as for pipcompat).
+APP_WITH_AN_SDIST = (
+    PackageSpec("app", "1.0", deps=["lib>=1", "srconly"]),
+    PackageSpec("lib", "1.0"),
+    PackageSpec("lib", "2.0"),
+    PackageSpec("srconly", "1.0", wheel=False),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from types import SimpleNamespace
 
 from pipcompat.commands.pip_compile import IndexOptions, apply_pip_arg
@@ -37,3 +38,8 @@ def test_index_and_session_options_from_pip_args_are_applied_and_others_left() -
     assert options.extra_index_urls == ["https://configured.example/simple", "https://e.example/simple"]
     assert (options.timeout, options.retries, options.no_proxy_env) == (5.0, 2, True)
     assert options.origins["index-url"] == "--pip-args"
+    # the options without effect on a resolution leave every field as it was
+    before = copy.deepcopy(options)
+    for dest, value in {"ignore_dependencies": True, "progress_bar": "off", "upgrade": True}.items():
+        apply_pip_arg(options, dest, value)
+    assert options == before
